@@ -1,0 +1,94 @@
+"""Run a graph of nodes on concrete values (arrays, or Tensors inside a gradient tape).
+
+This is what functional models and ``K.function`` use to compute outputs.
+
+>>> # see tests/graph/test_execution.py for examples
+"""
+
+from __future__ import annotations
+
+from kviz.graph import nest
+from kviz.graph.keras_tensor import KerasTensor
+
+
+class ExecutionContext:
+    __slots__ = ("training", "masks", "values")
+
+    def __init__(self, training=None):
+        self.training = training
+        self.masks: dict[int, object] = {}
+        self.values: dict[int, object] = {}
+
+
+def nodes_in_order(outputs, stop_at=()) -> list:
+    """The nodes needed to compute ``outputs``, parents first, stopping at ``stop_at`` tensors."""
+    stop = {id(t) for t in stop_at}
+    order, visited = [], set()
+    stack = []
+    for t in reversed(nest.flatten(outputs)):
+        if isinstance(t, KerasTensor) and id(t) not in stop and t._keras_history is not None:
+            stack.append((t.node, False))
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for t in reversed(node.input_tensors):
+            if id(t) in stop or t._keras_history is None:
+                continue
+            parent = t.node
+            if id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def run_nodes(nodes, ctx: ExecutionContext):
+    values = ctx.values
+    for node in nodes:
+        if all(id(t) in values for t in node.output_tensors):
+            continue
+
+        def fetch(x):
+            if isinstance(x, KerasTensor):
+                try:
+                    return values[id(x)]
+                except KeyError:
+                    raise_disconnected(x, node)
+            return x
+
+        args = tuple(nest.map_structure(fetch, a) for a in node.args)
+        kwargs = {k: nest.map_structure(fetch, v) for k, v in node.kwargs.items()}
+        outputs, masks = node.operation._run_node(node, args, kwargs, ctx)
+        flat_out = nest.flatten(outputs)
+        flat_masks = nest.flatten(masks) if masks is not None else [None] * len(flat_out)
+        if len(flat_masks) != len(flat_out):
+            flat_masks = [None] * len(flat_out)
+        for t, v, m in zip(node.output_tensors, flat_out, flat_masks, strict=False):
+            values[id(t)] = v
+            if m is not None:
+                ctx.masks[id(t)] = m
+
+
+def raise_disconnected(tensor, node):
+    raise ValueError(
+        f"Graph disconnected: cannot obtain value for tensor {tensor.name} (shape "
+        f"{tensor.shape}) at layer \"{node.operation.name}\". It is not among the inputs "
+        "given to the model or function, nor computed from them."
+    )
+
+
+def evaluate(outputs, feed: dict, training=None, masks=None):
+    """Compute ``outputs`` (a structure of KerasTensors) given ``feed``: {id(KerasTensor): value}."""
+    ctx = ExecutionContext(training)
+    ctx.values.update(feed)
+    if masks:
+        ctx.masks.update(masks)
+    fed = [t for t in nest.flatten(outputs) if isinstance(t, KerasTensor) and id(t) in feed]
+    run_nodes(nodes_in_order(outputs, stop_at=fed), ctx)
+    return nest.map_structure(
+        lambda t: ctx.values[id(t)] if isinstance(t, KerasTensor) else t, outputs
+    )

@@ -1,0 +1,15 @@
+"""Public functional ops. Each works on arrays, on Tensors inside a gradient tape, and on
+symbolic KerasTensors (where it adds a graph node).
+
+>>> import numpy as np
+>>> from kviz import ops
+>>> ops.softmax(np.zeros((1, 4), 'float32'))
+array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
+"""
+
+from kviz.ops import operators as _operators  # attaches + - * / [] ... to tensors
+from kviz.ops.array import *
+from kviz.ops.core import OpLambda, Primitive, apply, op, unbroadcast
+from kviz.ops.linalg import *
+from kviz.ops.math import *
+from kviz.ops.nn import *

@@ -1,0 +1,199 @@
+"""How an op runs: a :class:`Primitive` (forward + vector-Jacobian product) and dispatch.
+
+Every public op accepts three kinds of input and does the right thing for each:
+
+* plain arrays (or Variables outside a tape): computes with NumPy, returns an ndarray;
+* inside a :class:`~kviz.autodiff.GradientTape`, when an input is a Tensor/Variable: returns a
+  :class:`~kviz.autodiff.Tensor` that remembers how to differentiate;
+* symbolic :class:`~kviz.graph.KerasTensor` inputs: returns a KerasTensor made by an
+  :class:`OpLambda` graph node, so ``K.mean(layer.output)`` works while building a model.
+
+>>> import numpy as np
+>>> from kviz import ops
+>>> ops.add(np.ones(2, 'float32'), 1.0)
+array([2., 2.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from kviz.autodiff.tensor import Tensor, _TapeState
+from kviz.graph import nest
+from kviz.graph.keras_tensor import KerasTensor
+from kviz.graph.naming import unique_name
+from kviz.graph.node import Node, Operation
+
+
+class Primitive:
+    """One differentiable operation.
+
+    ``forward(*arrays, **params) -> (out, residual)`` and
+    ``backward(g, out, arrays, residual, params) -> tuple of input gradients`` (None where an
+    input gets no gradient). ``arrays`` are the raw NumPy inputs.
+    """
+
+    __slots__ = ("name", "forward", "backward")
+
+    def __init__(self, name, forward, backward):
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+
+    def vjp(self, g, node: Tensor):
+        raw = [x.data if isinstance(x, Tensor) else x for x in node._inputs]
+        return self.backward(g, node.data, raw, node._res, node._params or {})
+
+    def __repr__(self):
+        return f"<Primitive {self.name}>"
+
+
+def apply(prim: Primitive, inputs: tuple, params: dict | None = None):
+    """Run ``prim`` on ``inputs``, recording it when a tape is open and an input is a Tensor."""
+    if _TapeState.depth:
+        for a in inputs:
+            if isinstance(a, Tensor):
+                raw = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
+                out, res = prim.forward(*raw, **params) if params else prim.forward(*raw)
+                return Tensor(out, prim, inputs, res, params)
+    raw = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
+    return (prim.forward(*raw, **params) if params else prim.forward(*raw))[0]
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape`` (the reverse of NumPy broadcasting)."""
+    if g.shape == shape:
+        return g
+    ndiff = g.ndim - len(shape)
+    if ndiff > 0:
+        g = g.sum(axis=tuple(range(ndiff)))
+    axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+# ---------------------------------------------------------------------------- symbolic
+
+
+def _contains_keras_tensor(args, kwargs) -> bool:
+    for a in args:
+        if isinstance(a, KerasTensor):
+            return True
+        if isinstance(a, (list, tuple, dict)) and any(
+            isinstance(x, KerasTensor) for x in nest.flatten(a)
+        ):
+            return True
+    for v in kwargs.values():
+        if isinstance(v, KerasTensor):
+            return True
+    return False
+
+
+class OpLambda(Operation):
+    """A graph node that applies a kviz op to symbolic tensors (Keras's ``TFOpLambda``).
+
+    It behaves like a weightless layer: it appears in ``model.layers`` and in ``summary()``.
+    """
+
+    trainable = False
+    built = True
+    stateful = False
+    supports_masking = False
+
+    def __init__(self, fn, name=None):
+        self.fn = fn
+        self.symbol = f"kviz.ops.{fn.__name__}"
+        super().__init__(name or unique_name(self.symbol))
+
+    # Layer-like surface, so that models treat it as a weightless layer.
+    weights = trainable_weights = non_trainable_weights = variables = property(lambda self: [])
+    losses = property(lambda self: [])
+
+    def count_params(self):
+        return 0
+
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        if weights:
+            raise ValueError(f"Op layer {self.name} has no weights; received {len(weights)}")
+
+    def get_config(self):
+        return {"name": self.name, "trainable": False, "function": self.symbol}
+
+    @property
+    def output(self):
+        return self._inbound_nodes[0].outputs
+
+    @property
+    def output_shape(self):
+        return self._inbound_nodes[0].output_shapes
+
+    @property
+    def input(self):
+        return self._inbound_nodes[0].call_inputs
+
+    def _run_node(self, node, args, kwargs, ctx):
+        return self.fn(*args, **kwargs), None
+
+    def __call__(self, *args, **kwargs):
+        outputs = infer_symbolic(self.fn, args, kwargs, self.name)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+
+def _probe_value(t: KerasTensor, fill: int):
+    shape = tuple(fill if d is None else d for d in t.shape)
+    if np.dtype(t.dtype).kind in "iub":
+        return np.zeros(shape, dtype=t.dtype)
+    return np.full(shape, 0.5, dtype=t.dtype)
+
+
+def infer_symbolic(fn, args, kwargs, name):
+    """Output KerasTensor(s) of ``fn`` on symbolic inputs, found by running it on probes.
+
+    Unknown dimensions are probed with two sizes; output dims that change become None.
+    """
+    flat = [x for x in nest.flatten([args, kwargs]) if isinstance(x, KerasTensor)]
+    has_unknown = any(d is None for t in flat for d in t.shape)
+
+    def run(fill):
+        sub = {id(t): _probe_value(t, fill) for t in flat}
+
+        def f(x):
+            return sub[id(x)] if isinstance(x, KerasTensor) else x
+
+        a = tuple(nest.map_structure(f, x) for x in args)
+        k = {key: nest.map_structure(f, v) for key, v in kwargs.items()}
+        with np.errstate(all="ignore"):
+            return fn(*a, **k)
+
+    out2 = run(2)
+    out3 = run(3) if has_unknown else out2
+
+    def make(pair):
+        o2, o3 = np.asarray(pair[0]), np.asarray(pair[1])
+        shape = tuple(
+            None if (o3.ndim == o2.ndim and o3.shape[i] != d) else d for i, d in enumerate(o2.shape)
+        )
+        return KerasTensor(shape, o2.dtype, name=f"{name}/out")
+
+    flat2, flat3 = nest.flatten(out2), nest.flatten(out3)
+    return nest.pack_like(out2, [make(p) for p in zip(flat2, flat3, strict=False)])
+
+
+def op(fn):
+    """Decorator for public ops: route symbolic calls to an :class:`OpLambda` node."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _contains_keras_tensor(args, kwargs):
+            return OpLambda(fn)(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    wrapper.__wrapped_op__ = fn
+    return wrapper

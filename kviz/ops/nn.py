@@ -1,0 +1,208 @@
+"""Neural-network ops: activations, softmax, dropout, bias add, normalisation helpers.
+
+>>> import numpy as np
+>>> from kviz import ops
+>>> ops.relu(np.array([-1., 2.], 'float32'))
+array([0., 2.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kviz import config
+from kviz.ops import math as m
+from kviz.ops.array import reshape
+from kviz.ops.core import Primitive, apply, op
+
+
+def _v(x):
+    return x.data if hasattr(x, "_op") else x
+
+
+def _relu_fwd(x, alpha=0.0, max_value=None, threshold=0.0):
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return np.maximum(x, 0), None
+    x = np.asarray(x)
+    neg = x < threshold
+    y = np.where(neg, alpha * (x - threshold), x).astype(x.dtype, copy=False)
+    if max_value is not None:
+        y = np.minimum(y, max_value).astype(x.dtype, copy=False)
+    return y, None
+
+
+def _relu_bwd(g, out, xs, r, p):
+    x = xs[0]
+    alpha, max_value, threshold = p.get("alpha", 0.0), p.get("max_value"), p.get("threshold", 0.0)
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return (g * (x > 0),)
+    d = np.where(x < threshold, alpha, 1.0).astype(g.dtype)
+    if max_value is not None:
+        d = d * (x < max_value)
+    return (g * d,)
+
+
+_relu = Primitive("relu", _relu_fwd, _relu_bwd)
+
+
+@op
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit with Keras's ``alpha``, ``max_value`` and ``threshold``."""
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return apply(_relu, (x,))
+    return apply(
+        _relu, (x,), {"alpha": float(alpha), "max_value": max_value, "threshold": float(threshold)}
+    )
+
+
+def _elu_fwd(x, alpha=1.0):
+    x = np.asarray(x)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False), None
+
+
+_elu = Primitive(
+    "elu",
+    _elu_fwd,
+    lambda g, out, xs, r, p: (g * np.where(xs[0] > 0, 1, out + p["alpha"]).astype(g.dtype),),
+)
+
+
+@op
+def elu(x, alpha=1.0):
+    return apply(_elu, (x,), {"alpha": float(alpha)})
+
+
+@op
+def selu(x):
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    return m.multiply(elu(x, alpha), scale)
+
+
+@op
+def softsign(x):
+    return m.divide(x, m.add(m.abs(x), 1.0))
+
+
+@op
+def hard_sigmoid(x):
+    """``clip(0.2 * x + 0.5, 0, 1)`` as in Keras 2."""
+    return m.clip(m.add(m.multiply(x, 0.2), 0.5), 0.0, 1.0)
+
+
+@op
+def swish(x):
+    return m.multiply(x, m.sigmoid(x))
+
+
+@op
+def gelu(x, approximate=False):
+    if approximate:
+        c = np.sqrt(2 / np.pi).astype("float32")
+        inner = m.multiply(m.add(x, m.multiply(m.pow(x, 3), 0.044715)), c)
+        return m.multiply(m.multiply(x, 0.5), m.add(m.tanh(inner), 1.0))
+    return m.multiply(m.multiply(x, 0.5), m.add(erf(m.multiply(x, 1 / np.sqrt(2))), 1.0))
+
+
+def _erf_fwd(x):
+    from math import erf as _e
+
+    x = np.asarray(x)
+    return np.vectorize(_e, otypes=[x.dtype])(x), None
+
+
+_erf = Primitive(
+    "erf",
+    _erf_fwd,
+    lambda g, out, xs, r, p: (g * (2 / np.sqrt(np.pi)) * np.exp(-np.square(xs[0])),),
+)
+
+
+@op
+def erf(x):
+    return apply(_erf, (x,))
+
+
+def _softmax_fwd(x, axis=-1):
+    x = np.asarray(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True), None
+
+
+def _softmax_bwd(g, y, xs, r, p):
+    axis = p["axis"]
+    return (y * (g - np.sum(g * y, axis=axis, keepdims=True)),)
+
+
+_softmax = Primitive("softmax", _softmax_fwd, _softmax_bwd)
+
+
+@op
+def softmax(x, axis=-1):
+    return apply(_softmax, (x,), {"axis": axis})
+
+
+def _log_softmax_fwd(x, axis=-1):
+    x = np.asarray(x)
+    s = x - np.max(x, axis=axis, keepdims=True)
+    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True)), None
+
+
+_log_softmax = Primitive(
+    "log_softmax",
+    _log_softmax_fwd,
+    lambda g, y, xs, r, p: (g - np.exp(y) * np.sum(g, axis=p["axis"], keepdims=True),),
+)
+
+
+@op
+def log_softmax(x, axis=-1):
+    return apply(_log_softmax, (x,), {"axis": axis})
+
+
+def _dropout_fwd(x, mask=None):
+    return x * mask, mask
+
+
+_dropout = Primitive("dropout", _dropout_fwd, lambda g, out, xs, r, p: (g * r,))
+
+
+@op
+def dropout(x, level, noise_shape=None, seed=None):
+    """Inverted dropout: keep with probability ``1 - level``, scale kept values by its inverse."""
+    if not 0 <= level < 1:
+        raise ValueError(f"Dropout rate must be in [0, 1); received {level}")
+    xv = _v(x)
+    shape = np.shape(xv) if noise_shape is None else tuple(
+        np.shape(xv)[i] if d is None else d for i, d in enumerate(noise_shape)
+    )
+    rng = np.random.default_rng(seed) if seed is not None else config.rng()
+    dtype = np.asarray(xv).dtype if np.asarray(xv).dtype.kind == "f" else np.float32
+    keep = 1.0 - level
+    mask = (rng.random(shape, dtype=np.float32) < keep).astype(dtype) * dtype.type(1.0 / keep)
+    return apply(_dropout, (x,), {"mask": mask})
+
+
+@op
+def bias_add(x, bias, data_format=None):
+    data_format = config.normalize_data_format(data_format)
+    nd = np.ndim(_v(x))
+    if data_format == "channels_first" and nd > 2:
+        b = reshape(bias, (1, -1) + (1,) * (nd - 2))
+        return m.add(x, b)
+    return m.add(x, bias)
+
+
+@op
+def l2_normalize(x, axis=-1):
+    sq = m.sum(m.square(x), axis=axis, keepdims=True)
+    return m.multiply(x, m.divide(1.0, m.sqrt(m.maximum(sq, 1e-12))))
+
+
+@op
+def exponential(x):
+    return m.exp(x)
+
+
+@op
+def linear(x):
+    return x
