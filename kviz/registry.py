@@ -45,6 +45,31 @@ class CustomObjectScope:
 custom_object_scope = CustomObjectScope
 
 
+class SafeModeScope:
+    """Inside ``with SafeModeScope(False):`` deserialization may run Python bytecode (Lambda).
+
+    Safe mode is on by default: loading a Lambda layer's ``lambda`` from a file or JSON raises.
+    """
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = bool(safe_mode)
+
+    def __enter__(self):
+        if not hasattr(_local, "safe"):
+            _local.safe = []
+        _local.safe.append(self.safe_mode)
+        return self
+
+    def __exit__(self, *exc):
+        _local.safe.pop()
+        return False
+
+
+def in_safe_mode() -> bool:
+    stack = getattr(_local, "safe", None)
+    return stack[-1] if stack else True
+
+
 def get_custom_objects() -> dict:
     """The global dict of custom objects, merged with any active scopes (scopes win)."""
     merged = dict(_GLOBAL_CUSTOM_OBJECTS)

@@ -45,3 +45,22 @@ def map_structure(fn, structure):
 
 def is_nested(x) -> bool:
     return isinstance(x, (list, tuple, dict))
+
+
+def is_shape(x) -> bool:
+    """True for a shape tuple such as ``(None, 3)`` (ints and Nones, not nested)."""
+    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def flatten_shapes(shapes) -> list:
+    """A shape, or a nested structure of shapes, as a flat list of shape tuples."""
+    if shapes is None:
+        return [None]
+    if is_shape(shapes):
+        return [tuple(shapes)]
+    if isinstance(shapes, dict):
+        return [s for k in sorted(shapes) for s in flatten_shapes(shapes[k])]
+    out = []
+    for s in shapes:
+        out += flatten_shapes(s)
+    return out

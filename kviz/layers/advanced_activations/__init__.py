@@ -1,0 +1,3 @@
+"""advanced_activations layers (filled in by their modules)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""embeddings layers (filled in by their modules)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""merge layers (filled in by their modules)."""
+
+__all__ = []

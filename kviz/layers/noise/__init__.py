@@ -1,0 +1,3 @@
+"""noise layers (filled in by their modules)."""
+
+__all__ = []
