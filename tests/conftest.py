@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,13 @@ _DATASET_LINKS = {
 
 @pytest.fixture
 def keras_datasets_dir(tmp_path, monkeypatch):
-    """Point ``KERAS_HOME`` at a temp dir with the offline datasets linked in; returns that dir."""
+    """Point ``KERAS_HOME`` at a temp dir with the offline datasets linked in; returns that dir.
+
+    kviz reads ``KERAS_HOME`` at call time (as Keras 2.2 did). The oracles differ: tf-keras 2.21
+    ignores ``KERAS_HOME`` (use ``tf_keras.datasets.fashion_mnist.load_data(cache_dir=str(d))``
+    and ``imdb.get_word_index(path=str(d / "datasets" / "imdb_word_index.json"))``); Keras 3
+    reads it at import time, so it is patched below when Keras 3 is already loaded.
+    """
     if not SHARED_DATA.is_dir():
         pytest.skip(f"offline dataset copies not found at {SHARED_DATA}")
     home = tmp_path / "keras_home"
@@ -71,4 +78,8 @@ def keras_datasets_dir(tmp_path, monkeypatch):
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.symlink_to(src)
     monkeypatch.setenv("KERAS_HOME", str(home))
+    # Keras 3 reads KERAS_HOME once, when it is first imported; patch it if already loaded.
+    keras3_config = sys.modules.get("keras.src.backend.config")
+    if keras3_config is not None:
+        monkeypatch.setattr(keras3_config, "_KERAS_DIR", str(home), raising=False)
     return home
