@@ -1,12 +1,58 @@
 """kviz: Keras-2 models on NumPy and Numba, with notebook widgets that show what a network does.
 
 ``import kviz as keras`` gives the Keras 2 module layout (``keras.layers.Dense``,
-``keras.models.Sequential``, ``keras.backend``...). Importing kviz loads neither Numba's CUDA
-support nor ipywidgets.
+``keras.models.Sequential``, ``keras.backend``...). Submodules load on first use, so
+``import kviz`` stays light: it loads neither Numba's CUDA support nor ipywidgets.
 
->>> import kviz
->>> kviz.__version__
+>>> import kviz as keras
+>>> keras.__version__
 '0.1.0'
+>>> keras.layers.Dense(2).units
+2
 """
 
+import importlib
+
 __version__ = "0.1.0"
+
+_SUBMODULES = {
+    "activations",
+    "applications",
+    "autodiff",
+    "backend",
+    "callbacks",
+    "config",
+    "constraints",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "ops",
+    "optimizers",
+    "preprocessing",
+    "regularizers",
+    "utils",
+    "viz",
+    "widgets",
+    "wrappers",
+}
+
+_NAMES = {
+    "Model": "kviz.models",
+    "Sequential": "kviz.models",
+    "Input": "kviz.layers",
+}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"kviz.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'kviz' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBMODULES | set(_NAMES))
