@@ -19,8 +19,11 @@ from kviz import config as _config
 from kviz import ops as _ops
 from kviz.autodiff.tensor import Tensor as _Tensor
 from kviz.autodiff.tensor import Variable as _Variable
-from kviz.backend.losses import binary_crossentropy, categorical_crossentropy
-from kviz.backend.losses import sparse_categorical_crossentropy
+from kviz.backend.losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from kviz.backend.symbolic import Function, function, gradients
 from kviz.graph.keras_tensor import KerasTensor as _KerasTensor
 from kviz.graph.naming import get_uid, reset_uids
@@ -77,8 +80,9 @@ def _raw(x):
 def variable(value, dtype=None, name=None, constraint=None):
     """A weight Variable holding ``value`` (``K.get_value``/``K.set_value`` read and write it)."""
     dtype = dtype or _config.floatx()
-    return _Variable(np.asarray(_raw(value), dtype=dtype), name=name, dtype=dtype,
-                     constraint=constraint)
+    return _Variable(
+        np.asarray(_raw(value), dtype=dtype), name=name, dtype=dtype, constraint=constraint
+    )
 
 
 def constant(value, dtype=None, shape=None, name=None):
@@ -105,8 +109,7 @@ def is_keras_tensor(x):
     if isinstance(x, (_Tensor, np.ndarray)):
         return False
     raise ValueError(
-        f"Unexpectedly found an instance of type `{type(x)}`. Expected a symbolic tensor "
-        "instance."
+        f"Unexpectedly found an instance of type `{type(x)}`. Expected a symbolic tensor instance."
     )
 
 

@@ -29,7 +29,9 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
             "sparse_categorical_crossentropy, or convert them with kviz.utils.to_categorical."
         )
     if from_logits:
-        return ops.negative(ops.sum(ops.multiply(target, ops.log_softmax(output, axis=axis)), axis=axis))
+        return ops.negative(
+            ops.sum(ops.multiply(target, ops.log_softmax(output, axis=axis)), axis=axis)
+        )
     eps = config.epsilon()
     output = ops.divide(output, ops.sum(output, axis=axis, keepdims=True))
     output = ops.clip(output, eps, 1.0 - eps)
@@ -66,8 +68,14 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         eps = config.epsilon()
         p = ops.divide(output, ops.sum(output, axis=-1, keepdims=True))
         logp = ops.log(ops.clip(p, eps, 1.0 - eps))
-    picked = ops.take_along_axis(logp, t[..., None], axis=-1) if hasattr(ops, "take_along_axis") else ops.sum(
-        ops.multiply(logp, np.eye(n_classes, dtype=np.asarray(_raw(output)).dtype)[t]), axis=-1, keepdims=True
+    picked = (
+        ops.take_along_axis(logp, t[..., None], axis=-1)
+        if hasattr(ops, "take_along_axis")
+        else ops.sum(
+            ops.multiply(logp, np.eye(n_classes, dtype=np.asarray(_raw(output)).dtype)[t]),
+            axis=-1,
+            keepdims=True,
+        )
     )
     return ops.negative(ops.squeeze(picked, axis=-1))
 

@@ -114,8 +114,11 @@ def gradients(loss, variables):
     sources = _sources(loss)
     op = Gradients(loss, wrt)
     outputs = [
-        KerasTensor(w.shape, w.dtype if isinstance(w, KerasTensor) else w.dtype.name,
-                    name=f"{op.name}/grad:{i}")
+        KerasTensor(
+            w.shape,
+            w.dtype if isinstance(w, KerasTensor) else w.dtype.name,
+            name=f"{op.name}/grad:{i}",
+        )
         for i, w in enumerate(wrt)
     ]
     Node(op, (list(sources),), {}, outputs)
@@ -184,10 +187,11 @@ class Function:
 
 def _check_feed_shape(t, v):
     want = t.shape
-    if len(want) != v.ndim or any(w is not None and w != g for w, g in zip(want, v.shape, strict=False)):
+    if len(want) != v.ndim or any(
+        w is not None and w != g for w, g in zip(want, v.shape, strict=False)
+    ):
         raise ValueError(
-            f"Cannot feed value of shape {v.shape} for tensor {t.name!r}, which has shape "
-            f"{want}"
+            f"Cannot feed value of shape {v.shape} for tensor {t.name!r}, which has shape {want}"
         )
 
 

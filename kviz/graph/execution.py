@@ -52,7 +52,7 @@ def run_nodes(nodes, ctx: ExecutionContext):
         if all(id(t) in values for t in node.output_tensors):
             continue
 
-        def fetch(x):
+        def fetch(x, node=node):
             if isinstance(x, KerasTensor):
                 try:
                     return values[id(x)]
@@ -76,7 +76,7 @@ def run_nodes(nodes, ctx: ExecutionContext):
 def raise_disconnected(tensor, node):
     raise ValueError(
         f"Graph disconnected: cannot obtain value for tensor {tensor.name} (shape "
-        f"{tensor.shape}) at layer \"{node.operation.name}\". It is not among the inputs "
+        f'{tensor.shape}) at layer "{node.operation.name}". It is not among the inputs '
         "given to the model or function, nor computed from them."
     )
 

@@ -71,10 +71,7 @@ class KerasTensor:
 
     def __repr__(self):
         op = self._keras_history[0].name if self._keras_history else None
-        return (
-            f"<KerasTensor: shape={self._shape} dtype={self.dtype} "
-            f"(created by layer '{op}')>"
-        )
+        return f"<KerasTensor: shape={self._shape} dtype={self.dtype} (created by layer '{op}')>"
 
     __hash__ = object.__hash__
 

@@ -63,5 +63,7 @@ _LEARNING_PHASE = None
 def learning_phase_tensor():
     global _LEARNING_PHASE
     if _LEARNING_PHASE is None:
-        _LEARNING_PHASE = placeholder_tensor((), "bool", "keras_learning_phase", LearningPhaseTensor)
+        _LEARNING_PHASE = placeholder_tensor(
+            (), "bool", "keras_learning_phase", LearningPhaseTensor
+        )
     return _LEARNING_PHASE

@@ -97,9 +97,7 @@ class Layer(Operation):
                 if isinstance(input_shape, int):
                     input_shape = (input_shape,)
                 batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
-        self._batch_input_shape = (
-            None if batch_input_shape is None else tuple(batch_input_shape)
-        )
+        self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
@@ -355,8 +353,10 @@ class Layer(Operation):
         if ctx.masks and "mask" not in kwargs:
             masks = [ctx.masks.get(id(t)) for t in nest.flatten(node.call_inputs)]
             if any(m is not None for m in masks):
-                mask = masks[0] if _is_leaf(node.call_inputs) else nest.pack_like(
-                    node.call_inputs, masks
+                mask = (
+                    masks[0]
+                    if _is_leaf(node.call_inputs)
+                    else nest.pack_like(node.call_inputs, masks)
                 )
                 if accepts_mask:
                     kwargs = dict(kwargs, mask=mask)
@@ -464,8 +464,10 @@ def _unique(items):
 
 
 def _summarize(weights):
-    return "[" + ", ".join(f"array of shape {np.shape(w)}" for w in weights[:5]) + (
-        ", ...]" if len(weights) > 5 else "]"
+    return (
+        "["
+        + ", ".join(f"array of shape {np.shape(w)}" for w in weights[:5])
+        + (", ...]" if len(weights) > 5 else "]")
     )
 
 

@@ -14,9 +14,7 @@ from kviz.errors import format_shape
 
 
 class InputSpec:
-    def __init__(
-        self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None
-    ):
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
         self.dtype = dtype
         self.shape = None if shape is None else tuple(shape)
         self.ndim = len(self.shape) if shape is not None else ndim

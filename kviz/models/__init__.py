@@ -7,4 +7,9 @@ from kviz.models.sequential import Sequential
 
 __all__ = [
     "clone_model",
-    "Functional", "Model", "Sequential", "model_from_config", "model_from_json"]
+    "Functional",
+    "Model",
+    "Sequential",
+    "model_from_config",
+    "model_from_json",
+]

@@ -55,8 +55,7 @@ def _clone_sequential(model, input_tensors, clone_function):
     clone = Sequential(name=model.name)
     if model.built and model._input_layer is not None:
         il = model._input_layer
-        clone.add(InputLayer(batch_input_shape=il._batch_input_shape, dtype=il.dtype,
-                             name=il.name))
+        clone.add(InputLayer(batch_input_shape=il._batch_input_shape, dtype=il.dtype, name=il.name))
     for layer in layers:
         clone.add(layer)
     return clone

@@ -74,9 +74,7 @@ class Model(Layer):
             self._nested_inputs = list(inputs)
         else:
             self._nested_inputs = inputs
-        self._nested_outputs = (
-            list(outputs) if isinstance(outputs, tuple) else outputs
-        )
+        self._nested_outputs = list(outputs) if isinstance(outputs, tuple) else outputs
         self.inputs = normalize_io(self._nested_inputs, "input")
         self.outputs = normalize_io(self._nested_outputs, "output")
         if len({id(t) for t in self.inputs}) != len(self.inputs):
@@ -135,8 +133,7 @@ class Model(Layer):
         layers = self.layers
         if index is not None and name is not None:
             raise ValueError(
-                "Provide only a layer name or a layer index. Received: "
-                f"index={index}, name={name}."
+                f"Provide only a layer name or a layer index. Received: index={index}, name={name}."
             )
         if index is not None:
             if not -len(layers) <= index < len(layers):
@@ -219,7 +216,8 @@ class Model(Layer):
             return {k: self._cast_one(v, None) for k, v in inputs.items()}
         if isinstance(inputs, (list, tuple)):
             return [
-                self._cast_one(v, t) for v, t in zip(inputs, self.inputs + [None] * len(inputs), strict=False)
+                self._cast_one(v, t)
+                for v, t in zip(inputs, self.inputs + [None] * len(inputs), strict=False)
             ]
         return self._cast_one(inputs, self.inputs[0])
 

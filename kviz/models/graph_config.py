@@ -76,8 +76,13 @@ def _encode(value, tensor_ref):
     if isinstance(value, KerasTensor):
         return {"__keras_tensor__": list(tensor_ref(value))}
     if isinstance(value, slice):
-        return {"__slice__": [_encode(value.start, tensor_ref), _encode(value.stop, tensor_ref),
-                              _encode(value.step, tensor_ref)]}
+        return {
+            "__slice__": [
+                _encode(value.start, tensor_ref),
+                _encode(value.stop, tensor_ref),
+                _encode(value.step, tensor_ref),
+            ]
+        }
     if value is Ellipsis:
         return {"__ellipsis__": True}
     if isinstance(value, tuple):
@@ -176,8 +181,8 @@ def _node_entry(node, tensor_ref):
 
 def _is_tensor_structure(x):
     flat = nest.flatten(x)
-    return bool(flat) and all(isinstance(t, KerasTensor) for t in flat) and (
-        not isinstance(x, dict)
+    return (
+        bool(flat) and all(isinstance(t, KerasTensor) for t in flat) and (not isinstance(x, dict))
     )
 
 

@@ -88,6 +88,13 @@ def map_graph_network(inputs, outputs):
             if any(id(t) in input_ids for t in node.output_tensors):
                 seen_layers.append(node.operation.name)
                 continue
+            if not node.input_tensors:
+                t = node.output_tensors[0]
+                raise ValueError(
+                    f"Graph disconnected: cannot obtain value for tensor {t!r} at layer "
+                    f'"{node.operation.name}". The following previous layers were accessed '
+                    f"without issue: {seen_layers}"
+                )
             for t in node.input_tensors:
                 if id(t) not in computable:
                     raise ValueError(

@@ -111,6 +111,8 @@ class Sequential(Model):
             shape = getattr(first, "_batch_input_shape", None)
             if shape is not None:
                 return shape, first.dtype
+            if getattr(first, "_is_graph_network", False) and len(first.inputs) == 1:
+                return first.inputs[0].shape, first.inputs[0].dtype
         return None, None
 
     def _rebuild(self, batch_shape=None, dtype=None):
@@ -155,7 +157,11 @@ class Sequential(Model):
             if self.built:
                 return
             raise ValueError("You must provide an `input_shape` argument.")
-        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+        if (
+            isinstance(input_shape, list)
+            and input_shape
+            and isinstance(input_shape[0], (tuple, list))
+        ):
             input_shape = input_shape[0]
         self._rebuild(tuple(input_shape), None)
 

@@ -179,12 +179,20 @@ def print_summary(
             fields.append("Y" if layer.trainable else "N")
         _print_row(fields, positions, print_fn, nested_level)
         if expand_nested and hasattr(layer, "layers") and layer.layers:
-            print_fn("|" * (nested_level + 1) + "¯" * (line_length - 2 * nested_level - 2) + "|" * (nested_level + 1))
+            print_fn(
+                "|" * (nested_level + 1)
+                + "¯" * (line_length - 2 * nested_level - 2)
+                + "|" * (nested_level + 1)
+            )
             inner = layer.layers
             for i, sub in enumerate(inner):
                 layer_rows(sub, nested_level + 1)
                 if i == len(inner) - 1:
-                    print_fn("|" * (nested_level + 1) + "¯" * (line_length - 2 * nested_level - 2) + "|" * (nested_level + 1))
+                    print_fn(
+                        "|" * (nested_level + 1)
+                        + "¯" * (line_length - 2 * nested_level - 2)
+                        + "|" * (nested_level + 1)
+                    )
         else:
             print_fn(" " * line_length)
 

@@ -57,7 +57,9 @@ class Dense(Layer):
         try:
             units = int(units)
         except (TypeError, ValueError):
-            raise TypeError(f"Dense `units` must be a positive integer; received {units!r}") from None
+            raise TypeError(
+                f"Dense `units` must be a positive integer; received {units!r}"
+            ) from None
         if units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. "

@@ -49,8 +49,9 @@ def func_load(code, defaults=None, closure=None, globs=None):
         ) from None
     if closure is not None:
         closure = tuple(cell(c) for c in closure)
-    return types.FunctionType(code_obj, globs or globals(), name=code_obj.co_name,
-                              argdefs=defaults, closure=closure)
+    return types.FunctionType(
+        code_obj, globs or globals(), name=code_obj.co_name, argdefs=defaults, closure=closure
+    )
 
 
 class Lambda(Layer):
@@ -113,15 +114,18 @@ class Lambda(Layer):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         function = _deserialize_callable(
-            config.pop("function"), config.pop("function_type", "function"),
-            config.pop("module", None), custom_objects,
+            config.pop("function"),
+            config.pop("function_type", "function"),
+            config.pop("module", None),
+            custom_objects,
         )
         output_shape = config.pop("output_shape", None)
         shape_type = config.pop("output_shape_type", "raw")
         shape_module = config.pop("output_shape_module", None)
         if output_shape is not None:
-            output_shape = _deserialize_callable(output_shape, shape_type, shape_module,
-                                                 custom_objects)
+            output_shape = _deserialize_callable(
+                output_shape, shape_type, shape_module, custom_objects
+            )
         return cls(function, output_shape=output_shape, **config)
 
 
