@@ -49,6 +49,7 @@ LEVELS: dict[str, int] = {
     "utils": 9,
     "viz": 10,
     "widgets": 11,
+    "demo": 12,
 }
 
 # third-party top-level module -> the only kviz top-level package allowed to import it
