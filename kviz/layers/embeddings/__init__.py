@@ -1,3 +1,5 @@
-"""embeddings layers (filled in by their modules)."""
+"""Embedding layers (Keras 2's ``keras.layers.embeddings``)."""
 
-__all__ = []
+from kviz.layers.embeddings.embedding import Embedding
+
+__all__ = ["Embedding"]
