@@ -259,7 +259,9 @@ class TrainingMixin:
         if collected is None:
             self._collected_trainable_weights = current
             return current
-        if len(collected) != len(current) or any(a is not b for a, b in zip(collected, current)):
+        if len(collected) != len(current) or any(
+            a is not b for a, b in zip(collected, current, strict=True)
+        ):
             if not getattr(self, "_warned_trainable", False):
                 warnings.warn(
                     "Discrepancy between trainable weights and collected trainable weights, did "
