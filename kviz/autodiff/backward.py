@@ -72,7 +72,9 @@ def gradients(target, sources, output_gradient=None):
     out = []
     for s in sources:
         g = found.get(id(s)) if isinstance(s, Tensor) else None
-        if g is not None and g.dtype != s.data.dtype:
-            g = g.astype(s.data.dtype)
+        if g is not None:
+            # a fresh, writable array per source: backward passes share arrays (the gradient of
+            # ``a + b`` is the same array for both) and return read-only broadcast views
+            g = np.array(g, dtype=s.data.dtype)
         out.append(g)
     return out

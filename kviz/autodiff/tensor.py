@@ -104,7 +104,7 @@ class Variable(Tensor):
     >>> v = Variable(np.zeros((2, 3)), name='dense/kernel:0')
     >>> v.shape, v.name, v.trainable
     ((2, 3), 'dense/kernel:0', True)
-    >>> v.assign(np.ones((2, 3))); float(v.numpy().sum())
+    >>> _ = v.assign(np.ones((2, 3))); float(v.numpy().sum())
     6.0
     """
 

@@ -22,7 +22,10 @@ class ExecutionContext:
 
 def nodes_in_order(outputs, stop_at=()) -> list:
     """The nodes needed to compute ``outputs``, parents first, stopping at ``stop_at`` tensors."""
-    stop = {id(t) for t in stop_at}
+    return _nodes_in_order(outputs, {id(t) for t in stop_at})
+
+
+def _nodes_in_order(outputs, stop: set) -> list:
     order, visited = [], set()
     stack = []
     for t in reversed(nest.flatten(outputs)):
@@ -87,8 +90,7 @@ def evaluate(outputs, feed: dict, training=None, masks=None):
     ctx.values.update(feed)
     if masks:
         ctx.masks.update(masks)
-    fed = [t for t in nest.flatten(outputs) if isinstance(t, KerasTensor) and id(t) in feed]
-    run_nodes(nodes_in_order(outputs, stop_at=fed), ctx)
+    run_nodes(_nodes_in_order(outputs, set(feed)), ctx)  # fed tensors cut off their ancestors
     return nest.map_structure(
         lambda t: ctx.values[id(t)] if isinstance(t, KerasTensor) else t, outputs
     )

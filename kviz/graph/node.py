@@ -52,8 +52,9 @@ class Node:
     def parent_nodes(self):
         out = []
         for t in self.input_tensors:
-            op, idx, _ = t._keras_history
-            out.append(op._inbound_nodes[idx])
+            if t._keras_history is not None:  # tensors made outside any node have no parent
+                op, idx, _ = t._keras_history
+                out.append(op._inbound_nodes[idx])
         return out
 
     @property

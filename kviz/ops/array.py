@@ -12,7 +12,15 @@ import builtins
 
 import numpy as np
 
-from kviz.ops.core import Primitive, apply, op
+from kviz.graph.keras_tensor import KerasTensor
+from kviz.ops.core import Primitive, apply, op, unbroadcast
+
+__all__ = [
+    "reshape", "transpose", "permute_dimensions", "expand_dims", "squeeze", "flatten",
+    "batch_flatten", "getitem", "slice", "split", "concatenate", "stack", "tile",
+    "repeat_elements", "repeat", "broadcast_to", "gather", "take_along_axis", "pad", "flip",
+    "reverse", "cumsum", "cumprod", "one_hot", "shape",
+]  # fmt: skip
 
 
 def _v(x):
@@ -35,15 +43,16 @@ def reshape(x, shape):
 _transpose = Primitive(
     "transpose",
     lambda x, axes=None: (np.transpose(x, axes), None),
-    lambda g, o, xs, r, p: (
-        np.transpose(g, None if p["axes"] is None else np.argsort(p["axes"])),
-    ),
+    lambda g, o, xs, r, p: (np.transpose(g, None if p["axes"] is None else np.argsort(p["axes"])),),
 )
 
 
 @op
 def transpose(x, axes=None):
-    return apply(_transpose, (x,), {"axes": None if axes is None else tuple(axes)})
+    if axes is not None:
+        ndim = np.ndim(_v(x))
+        axes = tuple(int(a) % ndim for a in axes)  # negative axes: the inverse needs them >= 0
+    return apply(_transpose, (x,), {"axes": axes})
 
 
 @op
@@ -72,10 +81,27 @@ def squeeze(x, axis=None):
 
 
 def _getitem_bwd(g, o, xs, r, p):
-    x = xs[0]
+    x, index = xs[0], p["index"]
     out = np.zeros(np.shape(x), dtype=g.dtype)
-    np.add.at(out, p["index"], g)
+    if _no_repeats(index):
+        out[index] = g  # each element selected at most once: plain assignment
+    else:
+        np.add.at(out, index, g)  # integer arrays may pick an element twice: accumulate
     return (out,)
+
+
+def _no_repeats(index) -> bool:
+    """True when ``x[index]`` cannot select an element twice (basic indexing, bool masks)."""
+    items = index if isinstance(index, tuple) else (index,)
+    n_int_arrays = 0
+    for i in items:
+        if i is None or i is Ellipsis or isinstance(i, (int, np.integer, builtins.slice)):
+            continue
+        a = np.asarray(i)
+        if a.dtype == bool:
+            continue
+        n_int_arrays += 1
+    return n_int_arrays == 0
 
 
 def _getitem_fwd(x, index=None):
@@ -101,6 +127,79 @@ def getitem(x, index):
     return apply(_getitem, (x,), {"index": _fix_index(index)})
 
 
+@op
+def slice(x, start, size):  # noqa: A001 - Keras name
+    """Keras ``K.slice`` (``tf.slice``): ``size[i]`` elements from ``start[i]`` on each axis.
+
+    A size of -1 takes everything to the end of that axis.
+    """
+    shape = np.shape(_v(x))
+    if len(start) != len(shape) or len(size) != len(shape):
+        raise ValueError(
+            f"slice: start {tuple(start)} and size {tuple(size)} need one entry per axis of "
+            f"the input (shape {shape})"
+        )
+    index = []
+    for d, b, n in zip(shape, start, size, strict=True):
+        b, n = int(b), int(n)
+        stop = d if n == -1 else b + n
+        if b < 0 or n < -1 or stop > d:
+            raise ValueError(
+                f"slice: start {tuple(start)} with size {tuple(size)} is out of bounds for an "
+                f"input of shape {shape}"
+            )
+        index.append(builtins.slice(b, stop))
+    return getitem(x, tuple(index))
+
+
+def _split_sizes(n, num_or_size_splits, axis):
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        k = int(num_or_size_splits)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: cannot split axis {axis} of size {n} into {k} equal pieces")
+        return [n // k] * k
+    sizes = [int(s) for s in num_or_size_splits]
+    if sizes.count(-1) == 1:
+        sizes[sizes.index(-1)] = n - (builtins.sum(sizes) + 1)
+    if builtins.any(s < 0 for s in sizes) or builtins.sum(sizes) != n:
+        raise ValueError(
+            f"split: sizes {list(num_or_size_splits)} do not add up to the size {n} of axis {axis}"
+        )
+    return sizes
+
+
+def _split(x, num_or_size_splits, axis=0):
+    shape = np.shape(_v(x))
+    axis = int(axis) % len(shape)
+    pieces, begin = [], 0
+    for n in _split_sizes(shape[axis], num_or_size_splits, axis):
+        index = (builtins.slice(None),) * axis + (builtins.slice(begin, begin + n),)
+        pieces.append(getitem(x, index))
+        begin += n
+    return pieces
+
+
+_split.__name__ = _split.__qualname__ = "split"
+_split_op = op(_split)
+
+
+def split(x, num_or_size_splits, axis=0):
+    """``tf.split``: a list of pieces of ``x`` along ``axis``.
+
+    An int splits into that many equal pieces; a sequence gives the sizes (one may be -1 for
+    "the rest"). Each piece is a ``getitem``, so gradients need no multi-output primitive; on
+    KerasTensors it is one graph node with several outputs.
+    """
+    if isinstance(x, KerasTensor) and x.shape[int(axis) % x.ndim] is None:
+        raise ValueError(
+            f"split: axis {axis} of the symbolic input (shape {x.shape}) has an unknown size"
+        )
+    return _split_op(x, num_or_size_splits, axis)
+
+
+split.__wrapped_op__ = _split
+
+
 def _concat_bwd(g, o, xs, r, p):
     axis = p["axis"]
     sizes = [np.shape(x)[axis] for x in xs]
@@ -115,7 +214,7 @@ _concat = Primitive(
 )
 
 
-@op
+@op(operand_list="tensors")
 def concatenate(tensors, axis=-1):
     tensors = list(tensors)
     ndim = np.ndim(_v(tensors[0]))
@@ -126,13 +225,11 @@ def concatenate(tensors, axis=-1):
 _stack = Primitive(
     "stack",
     lambda *xs, axis=0: (np.stack(xs, axis=axis), None),
-    lambda g, o, xs, r, p: tuple(
-        np.take(g, i, axis=p["axis"]) for i in range(len(xs))
-    ),
+    lambda g, o, xs, r, p: tuple(np.take(g, i, axis=p["axis"]) for i in range(len(xs))),
 )
 
 
-@op
+@op(operand_list="tensors")
 def stack(tensors, axis=0):
     tensors = list(tensors)
     ndim = np.ndim(_v(tensors[0])) + 1
@@ -189,14 +286,8 @@ def repeat(x, n):
 _broadcast_to = Primitive(
     "broadcast_to",
     lambda x, shape=None: (np.broadcast_to(x, shape), None),
-    lambda g, o, xs, r, p: (_unbroadcast(g, np.shape(xs[0])),),
+    lambda g, o, xs, r, p: (unbroadcast(g, np.shape(xs[0])),),
 )
-
-
-def _unbroadcast(g, shape):
-    from kviz.ops.core import unbroadcast
-
-    return unbroadcast(g, tuple(shape))
 
 
 @op
@@ -238,6 +329,55 @@ def gather(reference, indices, axis=0):
     return apply(_gather, (reference,), {"indices": idx, "axis": axis % np.ndim(ref)})
 
 
+def _along_axis_index(indices, shape, axis):
+    """The integer-array index that makes ``x[index] == np.take_along_axis(x, indices, axis)``."""
+    index = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            index.append(indices)
+        else:
+            grid = [1] * len(shape)
+            grid[d] = n
+            index.append(np.arange(n).reshape(grid))
+    return tuple(index)
+
+
+def _take_along_bwd(g, o, xs, r, p):
+    out = np.zeros(np.shape(xs[0]), dtype=g.dtype)
+    np.add.at(out, p["index"], g)
+    return (out,)
+
+
+_take_along = Primitive(
+    "take_along_axis", lambda x, index=None: (np.asarray(x)[index], None), _take_along_bwd
+)
+
+
+@op
+def take_along_axis(x, indices, axis=-1):
+    """``np.take_along_axis``: pick ``indices`` along ``axis`` (e.g. each row's label score).
+
+    ``indices`` has the rank of ``x``; its other dims broadcast against those of ``x``.
+    """
+    shape = np.shape(_v(x))
+    idx = np.asarray(_v(indices))
+    if idx.dtype.kind not in "iu":
+        idx = idx.astype("int64")
+    axis = int(axis) % len(shape)
+    if idx.ndim != len(shape):
+        raise ValueError(
+            f"take_along_axis: indices (shape {idx.shape}) must have the rank of the input "
+            f"(shape {shape})"
+        )
+    n = shape[axis]
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        raise ValueError(
+            f"take_along_axis: indices must be in [-{n}, {n}) for an axis of size {n}; "
+            f"received indices from {idx.min()} to {idx.max()}"
+        )
+    return apply(_take_along, (x,), {"index": _along_axis_index(idx, shape, axis)})
+
+
 _pad = Primitive(
     "pad",
     lambda x, pad_width=None, value=0: (np.pad(x, pad_width, constant_values=value), None),
@@ -253,6 +393,15 @@ def pad(x, pad_width, constant_values=0):
     return apply(_pad, (x,), {"pad_width": pw, "value": constant_values})
 
 
+def _axes(axis, ndim):
+    """``axis`` (int, sequence or None) as a tuple of non-negative axes (None: all)."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) % ndim for a in axis)
+    return (int(axis) % ndim,)
+
+
 _flip = Primitive(
     "flip",
     lambda x, axis=None: (np.flip(x, axis), None),
@@ -261,26 +410,63 @@ _flip = Primitive(
 
 
 @op
-def flip(x, axis):
-    return apply(_flip, (x,), {"axis": axis})
+def flip(x, axis=None):
+    """Reverse the order of elements along ``axis`` (an int, a sequence, or None for all)."""
+    return apply(_flip, (x,), {"axis": _axes(axis, np.ndim(_v(x)))})
+
+
+@op
+def reverse(x, axes):
+    """Keras ``K.reverse``: :func:`flip` along ``axes`` (an int or a sequence)."""
+    return flip(x, axes)
+
+
+def _rev_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
 
 _cumsum = Primitive(
     "cumsum",
     lambda x, axis=0: (np.cumsum(x, axis=axis), None),
-    lambda g, o, xs, r, p: (np.flip(np.cumsum(np.flip(g, p["axis"]), axis=p["axis"]), p["axis"]),),
+    lambda g, o, xs, r, p: (_rev_cumsum(g, p["axis"]),),
 )
+
+
+def _cumprod_bwd(g, y, xs, r, p):
+    x, axis = np.asarray(xs[0]), p["axis"]
+    if np.all(x != 0):
+        return (_rev_cumsum(g * y, axis) / x,)
+    # With zeros, dx_j = E_j * S_j: E_j the product of the x before j, and
+    # S_j = g_j + x_{j+1} * S_{j+1} (a reverse scan along the axis).
+    xm, gm = np.moveaxis(x, axis, 0), np.moveaxis(g, axis, 0)
+    excl = np.concatenate([np.ones_like(xm[:1]), np.cumprod(xm[:-1], axis=0)], axis=0)
+    s = np.empty_like(gm)
+    s[-1] = gm[-1]
+    for j in range(len(xm) - 2, -1, -1):
+        s[j] = gm[j] + xm[j + 1] * s[j + 1]
+    return (np.moveaxis(excl * s, 0, axis),)
+
+
+_cumprod = Primitive("cumprod", lambda x, axis=0: (np.cumprod(x, axis=axis), None), _cumprod_bwd)
 
 
 @op
 def cumsum(x, axis=0):
-    return apply(_cumsum, (x,), {"axis": axis})
+    """Cumulative sum along ``axis`` (Keras ``K.cumsum``)."""
+    return apply(_cumsum, (x,), {"axis": int(axis) % builtins.max(np.ndim(_v(x)), 1)})
+
+
+@op
+def cumprod(x, axis=0):
+    """Cumulative product along ``axis`` (Keras ``K.cumprod``); the gradient handles zeros."""
+    return apply(_cumprod, (x,), {"axis": int(axis) % builtins.max(np.ndim(_v(x)), 1)})
 
 
 @op
 def one_hot(indices, num_classes):
+    """Float32 one-hot vectors on a new last axis; out-of-range indices give all zeros (as TF)."""
     idx = np.asarray(_v(indices)).astype("int64")
-    return np.eye(num_classes, dtype="float32")[idx]
+    return (idx[..., None] == np.arange(int(num_classes))).astype("float32")
 
 
 @op
@@ -295,6 +481,7 @@ def flatten(x):
 
 @op
 def batch_flatten(x):
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...)."""
     s = np.shape(_v(x))
     return reshape(x, (s[0], int(np.prod(s[1:]))))
 

@@ -17,6 +17,7 @@ array([2., 2.], dtype=float32)
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -43,23 +44,43 @@ class Primitive:
         self.backward = backward
 
     def vjp(self, g, node: Tensor):
-        raw = [x.data if isinstance(x, Tensor) else x for x in node._inputs]
-        return self.backward(g, node.data, raw, node._res, node._params or {})
+        raw, res = node._res  # the input values as they were in the forward pass (see apply)
+        grads = self.backward(g, node.data, raw, res, node._params or {})
+        # a float input gets its gradient in its own dtype (float32 weights: float32 grads)
+        return tuple(
+            _grad_like(gx, x) if isinstance(x, Tensor) else gx
+            for gx, x in zip(grads, node._inputs, strict=False)
+        )
 
     def __repr__(self):
         return f"<Primitive {self.name}>"
 
 
+def _grad_like(g, x: Tensor):
+    if g is None:
+        return None
+    dtype = x.data.dtype
+    if dtype.kind == "f" and np.result_type(g) != dtype:
+        return np.asarray(g).astype(dtype)
+    return g
+
+
 def apply(prim: Primitive, inputs: tuple, params: dict | None = None):
-    """Run ``prim`` on ``inputs``, recording it when a tape is open and an input is a Tensor."""
+    """Run ``prim`` on ``inputs``, recording it when a tape is open and an input is a Tensor.
+
+    The result is always an ``ndarray`` (0-d for reductions to a scalar), never a NumPy scalar.
+    A recorded Tensor keeps the raw input arrays with the residual, so that assigning a
+    Variable between the forward and the backward pass (stateful RNN states) cannot change
+    the gradients.
+    """
     if _TapeState.depth:
         for a in inputs:
             if isinstance(a, Tensor):
                 raw = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
                 out, res = prim.forward(*raw, **params) if params else prim.forward(*raw)
-                return Tensor(out, prim, inputs, res, params)
+                return Tensor(np.asarray(out), prim, inputs, (raw, res), params)
     raw = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
-    return (prim.forward(*raw, **params) if params else prim.forward(*raw))[0]
+    return np.asarray((prim.forward(*raw, **params) if params else prim.forward(*raw))[0])
 
 
 def unbroadcast(g, shape):
@@ -79,17 +100,79 @@ def unbroadcast(g, shape):
 
 
 def _contains_keras_tensor(args, kwargs) -> bool:
-    for a in args:
+    for a in (*args, *kwargs.values()):
         if isinstance(a, KerasTensor):
             return True
         if isinstance(a, (list, tuple, dict)) and any(
             isinstance(x, KerasTensor) for x in nest.flatten(a)
         ):
             return True
-    for v in kwargs.values():
-        if isinstance(v, KerasTensor):
-            return True
     return False
+
+
+# ------------------------------------------------------------------------ operand dtypes
+
+
+def _dtype(x) -> np.dtype:
+    if isinstance(x, Tensor):
+        return x.data.dtype
+    if isinstance(x, KerasTensor):
+        return np.dtype(x.dtype)
+    return np.result_type(x) if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
+
+
+def match_dtypes(operands):
+    """Cast constant operands to the float dtype of the tensor operands, as TensorFlow does.
+
+    Tensors, Variables and KerasTensors set the dtype when there are any; otherwise arrays of
+    rank >= 1 do. 0-d constants (Python or NumPy scalars, 0-d arrays) never set it. When exactly
+    one float dtype is set, every other operand that is not a Tensor/KerasTensor is cast to it,
+    so ``np.ones(3) * float32_variable`` and ``float32_array * np.float64(2)`` stay float32.
+    Python numbers are left alone (NumPy already treats them as weakly typed).
+
+    >>> match_dtypes([np.ones(2, 'float32'), np.float64(2.0)])[1].dtype
+    dtype('float32')
+    """
+    tensors = [x for x in operands if isinstance(x, (Tensor, KerasTensor))]
+    deciders = tensors or [x for x in operands if isinstance(x, np.ndarray) and x.ndim]
+    floats = {d for d in map(_dtype, deciders) if d.kind == "f"}
+    if len(floats) != 1:
+        return operands
+    dtype = floats.pop()
+    out = list(operands)
+    for i, x in enumerate(out):
+        if x is None or isinstance(x, (Tensor, KerasTensor)) or type(x) in (bool, int, float):
+            continue
+        d = _dtype(x)
+        if d != dtype and d.kind in "biuf":
+            out[i] = np.asarray(x).astype(dtype)
+    return out
+
+
+def _positions(fn, names):
+    params = list(inspect.signature(fn).parameters)
+    return [(params.index(n), n) for n in names]
+
+
+def _match_args(args, kwargs, slots, listed):
+    """Apply :func:`match_dtypes` to the operand arguments named in ``slots``."""
+    args, kwargs = list(args), dict(kwargs)
+    found = []  # (container, key) of each operand
+    for pos, name in slots:
+        if pos < len(args):
+            found.append((args, pos))
+        elif name in kwargs:
+            found.append((kwargs, name))
+    if listed:
+        if not found or not isinstance(found[0][0][found[0][1]], (list, tuple)):
+            return args, kwargs
+        box, key = found[0]
+        box[key] = match_dtypes(list(box[key]))
+        return args, kwargs
+    matched = match_dtypes([box[key] for box, key in found])
+    for (box, key), value in zip(found, matched, strict=True):
+        box[key] = value
+    return args, kwargs
 
 
 class OpLambda(Operation):
@@ -186,11 +269,23 @@ def infer_symbolic(fn, args, kwargs, name):
     return nest.pack_like(out2, [make(p) for p in zip(flat2, flat3, strict=False)])
 
 
-def op(fn):
-    """Decorator for public ops: route symbolic calls to an :class:`OpLambda` node."""
+def op(fn=None, *, operands=(), operand_list=None):
+    """Decorator for public ops: route symbolic calls to an :class:`OpLambda` node.
+
+    ``operands`` names the arguments whose dtypes are matched by :func:`match_dtypes` (e.g.
+    ``("a", "b")`` for ``add``); ``operand_list`` names one argument holding a list of them
+    (``concatenate``). Matching happens before dispatch, so a graph node stores the cast
+    constants and replays exactly what the symbolic dtype promised.
+    """
+    if fn is None:
+        return functools.partial(op, operands=operands, operand_list=operand_list)
+    slots = _positions(fn, [operand_list] if operand_list else operands)
+    listed = operand_list is not None
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if slots:
+            args, kwargs = _match_args(args, kwargs, slots, listed)
         if _contains_keras_tensor(args, kwargs):
             return OpLambda(fn)(*args, **kwargs)
         return fn(*args, **kwargs)

@@ -13,6 +13,8 @@ import numpy as np
 from kviz.ops.array import reshape, transpose
 from kviz.ops.core import Primitive, apply, op, unbroadcast
 
+__all__ = ["matmul", "dense", "dot", "batch_dot"]
+
 
 def _v(x):
     return x.data if hasattr(x, "_op") else x
@@ -28,7 +30,7 @@ def _matmul_bwd(g, out, xs, r, p):
 _matmul = Primitive("matmul", lambda a, b: (np.matmul(a, b), None), _matmul_bwd)
 
 
-@op
+@op(operands=("a", "b"))
 def matmul(a, b):
     """Matrix product over the last two axes, broadcasting leading (batch) axes."""
     sa, sb = np.shape(_v(a)), np.shape(_v(b))
@@ -43,12 +45,12 @@ def matmul(a, b):
 
 
 def _dense_fwd(x, w, b=None):
-    if x.ndim == 2:
-        out = x @ w
-    else:
-        out = np.matmul(x, w)
+    out = np.matmul(x, w)
     if b is not None:
-        out += b
+        if np.result_type(out, b) == out.dtype:
+            out += b  # in place: `out` is a fresh array
+        else:
+            out = out + b
     return out, None
 
 
@@ -66,7 +68,7 @@ def _dense_bwd(g, out, xs, r, p):
 _dense = Primitive("dense", _dense_fwd, _dense_bwd)
 
 
-@op
+@op(operands=("x", "kernel", "bias"))
 def dense(x, kernel, bias=None):
     """``x @ kernel + bias`` over the last axis of ``x`` (one fused primitive)."""
     sx, sk = np.shape(_v(x)), np.shape(_v(kernel))
@@ -80,7 +82,7 @@ def dense(x, kernel, bias=None):
     return apply(_dense, (x, kernel, bias))
 
 
-@op
+@op(operands=("x", "y"))
 def dot(x, y):
     """Keras ``K.dot``: contract the last axis of ``x`` with the second-to-last of ``y``."""
     sx, sy = np.shape(_v(x)), np.shape(_v(y))
@@ -107,19 +109,21 @@ def dot(x, y):
     return reshape(matmul(x2, y2), sx[:-1] + sy[:-2] + sy[-1:])
 
 
-@op
+@op(operands=("x", "y"))
 def batch_dot(x, y, axes=None):
     """Keras ``K.batch_dot``: a dot product per sample over the given axes."""
     sx, sy = np.shape(_v(x)), np.shape(_v(y))
     nx, ny = len(sx), len(sy)
     if nx < 2 or ny < 2:
-        raise ValueError(
-            f"batch_dot needs inputs of rank >= 2; received shapes {sx} and {sy}"
-        )
+        raise ValueError(f"batch_dot needs inputs of rank >= 2; received shapes {sx} and {sy}")
     if axes is None:
         axes = [nx - 1, ny - 1] if ny == 2 else [nx - 1, ny - 2]
     if isinstance(axes, int):
         axes = [axes, axes]
+    if sx[0] != sy[0]:
+        raise ValueError(
+            f"batch_dot: x and y must have the same batch size; received shapes {sx} and {sy}"
+        )
     ax, ay = axes[0] % nx, axes[1] % ny
     if ax == 0 or ay == 0:
         raise ValueError(f"batch_dot cannot contract the batch axis; received axes {axes}")

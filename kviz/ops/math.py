@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from kviz import config
+from kviz.autodiff.tensor import Tensor
 from kviz.ops.core import Primitive, apply, op, unbroadcast
+
+__all__ = [
+    "negative", "exp", "log", "sqrt", "square", "abs", "tanh", "sigmoid", "softplus", "sin",
+    "cos", "sign", "round", "floor", "ceil", "pow", "clip", "add", "subtract", "multiply",
+    "divide", "maximum", "minimum", "equal", "not_equal", "greater", "greater_equal", "less",
+    "less_equal", "logical_and", "logical_or", "logical_not", "where", "sum", "mean", "max",
+    "min", "prod", "var", "std", "logsumexp", "argmax", "argmin", "all", "any", "cast",
+    "stop_gradient",
+]  # fmt: skip
 
 
 def _unary(name, fwd, grad):
@@ -19,8 +30,9 @@ def _unary(name, fwd, grad):
 
 
 def _as_float(x):
+    """``x`` as a float array: integer and boolean inputs become ``floatx``."""
     x = np.asarray(x)
-    return x if x.dtype.kind == "f" else x.astype("float32")
+    return x if x.dtype.kind == "f" else x.astype(config.floatx())
 
 
 _neg = _unary("neg", np.negative, lambda g, x, y: -g)
@@ -139,22 +151,30 @@ def ceil(x):
 
 # ------------------------------------------------------------------ powers and clipping
 
-_pow_scalar = Primitive(
-    "pow",
-    lambda x, a: (np.power(x, a).astype(np.result_type(x, np.float32), copy=False), None),
-    lambda g, y, xs, r, p: (g * xs[1] * np.power(xs[0], xs[1] - 1), None),
-)
+
+def _pow_scalar_fwd(x, a=1.0):
+    x = _as_float(x)
+    return np.power(x, x.dtype.type(a)), None
+
+
+def _pow_scalar_bwd(g, y, xs, r, p):
+    x = _as_float(xs[0])
+    a = x.dtype.type(p["a"])
+    return (g * a * np.power(x, a - 1),)
+
+
+_pow_scalar = Primitive("pow", _pow_scalar_fwd, _pow_scalar_bwd)
 
 
 def _power_fwd(x, y):
-    return np.power(x, y), None
+    return np.power(_as_float(x), y), None
 
 
 def _power_bwd(g, out, xs, r, p):
-    x, y = xs
-    gx = unbroadcast(g * y * np.power(x, np.subtract(y, 1)), np.shape(x))
+    x, y = _as_float(xs[0]), xs[1]
+    gx = unbroadcast(g * y * np.power(x, np.subtract(y, 1)), np.shape(xs[0]))
     with np.errstate(divide="ignore", invalid="ignore"):
-        logx = np.where(np.asarray(x) > 0, np.log(np.where(np.asarray(x) > 0, x, 1)), 0)
+        logx = np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0)
     gy = unbroadcast(g * out * logx, np.shape(y))
     return gx, gy
 
@@ -162,28 +182,51 @@ def _power_bwd(g, out, xs, r, p):
 _power = Primitive("power", _power_fwd, _power_bwd)
 
 
-@op
+@op(operands=("x", "a"))
 def pow(x, a):  # noqa: A001 - Keras name
-    """``x ** a``; ``a`` a number or a tensor."""
-    if np.ndim(a) == 0 and not hasattr(a, "_op"):
-        return apply(_pow_scalar, (x, a))
-    return apply(_power, (x, a))
+    """``x ** a``; ``a`` a number or a tensor (then differentiable as well).
+
+    Integer ``x`` is computed in ``floatx`` unless ``a`` is a non-negative Python int.
+    """
+    if isinstance(a, Tensor) or np.ndim(a) != 0:
+        return apply(_power, (x, a))
+    if isinstance(a, (int, np.integer)) and a >= 0 and np.asarray(_value(x)).dtype.kind in "iu":
+        return np.power(_value(x), int(a))
+    return apply(_pow_scalar, (x,), {"a": float(a) if not isinstance(a, int) else a})
 
 
-_clip = Primitive(
-    "clip",
-    lambda x, lo=None, hi=None: (np.clip(x, lo, hi), None),
-    lambda g, y, xs, r, p: (
-        g * ((xs[0] >= (-np.inf if p["lo"] is None else p["lo"])) & (xs[0] <= (np.inf if p["hi"] is None else p["hi"]))),
-    ),
-)
+def _clip_fwd(x, lo=None, hi=None):
+    x = np.asarray(x)
+    if x.dtype.kind == "f":  # NumPy scalar or float64 bounds must not upcast float32
+        lo = None if lo is None else np.asarray(lo, dtype=x.dtype)
+        hi = None if hi is None else np.asarray(hi, dtype=x.dtype)
+    if lo is None and hi is None:
+        return x.copy(), None
+    return np.clip(x, lo, hi), None
+
+
+def _clip_bwd(g, y, xs, r, p):
+    x, lo, hi = xs[0], p["lo"], p["hi"]
+    keep = np.ones(np.shape(x), dtype=bool)
+    if lo is not None:
+        keep &= x >= lo
+    if hi is not None:
+        keep &= x <= hi
+    return (g * keep,)
+
+
+_clip = Primitive("clip", _clip_fwd, _clip_bwd)
 
 
 @op
 def clip(x, min_value, max_value):
-    """Clip values; the gradient is 0 where a value was clipped."""
-    if min_value is not None and max_value is not None and max_value < min_value:
-        max_value = min_value
+    """Clip values to ``[min_value, max_value]`` (None: no bound on that side).
+
+    As in Keras, a ``max_value`` below ``min_value`` is raised to ``min_value``. The gradient
+    is 0 where a value was clipped.
+    """
+    if min_value is not None and max_value is not None:
+        max_value = np.maximum(_value(max_value), _value(min_value))
     return apply(_clip, (x,), {"lo": min_value, "hi": max_value})
 
 
@@ -204,9 +247,16 @@ def _binary(name, fwd, gx, gy):
 _add = _binary("add", np.add, lambda g, a, b, o: g, lambda g, a, b, o: g)
 _sub = _binary("subtract", np.subtract, lambda g, a, b, o: g, lambda g, a, b, o: -g)
 _mul = _binary("multiply", np.multiply, lambda g, a, b, o: g * b, lambda g, a, b, o: g * a)
-_div = _binary(
-    "divide", np.true_divide, lambda g, a, b, o: g / b, lambda g, a, b, o: -g * o / b
-)
+
+
+def _true_divide(a, b):
+    out = np.true_divide(a, b)
+    if np.result_type(a, b).kind in "biu":  # int / int: floatx, not float64
+        out = out.astype(config.floatx())
+    return out
+
+
+_div = _binary("divide", _true_divide, lambda g, a, b, o: g / b, lambda g, a, b, o: -g * o / b)
 _max = _binary(
     "maximum",
     np.maximum,
@@ -221,32 +271,32 @@ _min = _binary(
 )
 
 
-@op
+@op(operands=("a", "b"))
 def add(a, b):
     return apply(_add, (a, b))
 
 
-@op
+@op(operands=("a", "b"))
 def subtract(a, b):
     return apply(_sub, (a, b))
 
 
-@op
+@op(operands=("a", "b"))
 def multiply(a, b):
     return apply(_mul, (a, b))
 
 
-@op
+@op(operands=("a", "b"))
 def divide(a, b):
     return apply(_div, (a, b))
 
 
-@op
+@op(operands=("a", "b"))
 def maximum(a, b):
     return apply(_max, (a, b))
 
 
-@op
+@op(operands=("a", "b"))
 def minimum(a, b):
     return apply(_min, (a, b))
 
@@ -311,7 +361,7 @@ _where = Primitive(
 )
 
 
-@op
+@op(operands=("x", "y"))
 def where(condition, x, y):
     """Elementwise ``x if condition else y`` (gradient flows to the chosen branch)."""
     return apply(_where, (np.asarray(_value(condition)).astype(bool), x, y))
@@ -373,15 +423,19 @@ def _extreme_bwd(g, out, xs, r, p):
     o = _expand_back(np.asarray(out), np.shape(x), axis, keepdims)
     g = _expand_back(g, np.shape(x), axis, keepdims)
     hit = x == o
-    count = np.sum(hit, axis=axis, keepdims=True)
+    count = np.sum(hit, axis=axis, keepdims=True).astype(g.dtype)
     return (g * hit / count,)
 
 
 _max_r = Primitive(
-    "max", lambda x, axis=None, keepdims=False: (np.max(x, axis=axis, keepdims=keepdims), None), _extreme_bwd
+    "max",
+    lambda x, axis=None, keepdims=False: (np.max(x, axis=axis, keepdims=keepdims), None),
+    _extreme_bwd,
 )
 _min_r = Primitive(
-    "min", lambda x, axis=None, keepdims=False: (np.min(x, axis=axis, keepdims=keepdims), None), _extreme_bwd
+    "min",
+    lambda x, axis=None, keepdims=False: (np.min(x, axis=axis, keepdims=keepdims), None),
+    _extreme_bwd,
 )
 
 
@@ -402,7 +456,9 @@ def _prod_bwd(g, out, xs, r, p):
 
 
 _prod = Primitive(
-    "prod", lambda x, axis=None, keepdims=False: (np.prod(x, axis=axis, keepdims=keepdims), None), _prod_bwd
+    "prod",
+    lambda x, axis=None, keepdims=False: (np.prod(x, axis=axis, keepdims=keepdims), None),
+    _prod_bwd,
 )
 
 
@@ -451,7 +507,8 @@ def std(x, axis=None, keepdims=False):
 def logsumexp(x, axis=None, keepdims=False):
     m = np.max(_value(x), axis=_axis(axis, np.ndim(_value(x))), keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    s = log(sum(exp(subtract(x, m)), axis=axis, keepdims=True))
+    with np.errstate(divide="ignore"):  # all -inf: log(0) = -inf, as intended
+        s = log(sum(exp(subtract(x, m)), axis=axis, keepdims=True))
     out = add(s, m)
     if not keepdims:
         out = sum(out, axis=axis) if axis is not None else sum(out)

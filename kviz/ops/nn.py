@@ -8,6 +8,8 @@ array([0., 2.], dtype=float32)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from kviz import config
@@ -15,9 +17,29 @@ from kviz.ops import math as m
 from kviz.ops.array import reshape
 from kviz.ops.core import Primitive, apply, op
 
+__all__ = [
+    "relu", "elu", "selu", "softsign", "hard_sigmoid", "swish", "gelu", "erf", "softmax",
+    "log_softmax", "dropout", "bias_add", "l2_normalize", "exponential", "linear",
+]  # fmt: skip
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_2_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
 
 def _v(x):
     return x.data if hasattr(x, "_op") else x
+
+
+def _float(x):
+    """``x`` unchanged if it is a float tensor, else cast to ``floatx`` (ints to float ops)."""
+    if np.asarray(_v(x)).dtype.kind == "f":
+        return x
+    return m.cast(x, config.floatx())
+
+
+def _as_float(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(config.floatx())
 
 
 def _relu_fwd(x, alpha=0.0, max_value=None, threshold=0.0):
@@ -56,7 +78,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def _elu_fwd(x, alpha=1.0):
-    x = np.asarray(x)
+    x = _as_float(x)
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False), None
 
 
@@ -80,40 +102,44 @@ def selu(x):
 
 @op
 def softsign(x):
+    x = _float(x)
     return m.divide(x, m.add(m.abs(x), 1.0))
 
 
 @op
 def hard_sigmoid(x):
     """``clip(0.2 * x + 0.5, 0, 1)`` as in Keras 2."""
-    return m.clip(m.add(m.multiply(x, 0.2), 0.5), 0.0, 1.0)
+    return m.clip(m.add(m.multiply(_float(x), 0.2), 0.5), 0.0, 1.0)
 
 
 @op
 def swish(x):
+    x = _float(x)
     return m.multiply(x, m.sigmoid(x))
 
 
 @op
 def gelu(x, approximate=False):
+    """Gaussian error linear unit; ``approximate=True`` uses the tanh formula."""
+    x = _float(x)
     if approximate:
-        c = np.sqrt(2 / np.pi).astype("float32")
-        inner = m.multiply(m.add(x, m.multiply(m.pow(x, 3), 0.044715)), c)
+        inner = m.multiply(m.add(x, m.multiply(m.pow(x, 3), 0.044715)), _SQRT_2_OVER_PI)
         return m.multiply(m.multiply(x, 0.5), m.add(m.tanh(inner), 1.0))
-    return m.multiply(m.multiply(x, 0.5), m.add(erf(m.multiply(x, 1 / np.sqrt(2))), 1.0))
+    return m.multiply(m.multiply(x, 0.5), m.add(erf(m.multiply(x, math.sqrt(0.5))), 1.0))
+
+
+_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _erf_fwd(x):
-    from math import erf as _e
-
-    x = np.asarray(x)
-    return np.vectorize(_e, otypes=[x.dtype])(x), None
+    x = _as_float(x)
+    return _erf_vec(x).astype(x.dtype, copy=False), None
 
 
 _erf = Primitive(
     "erf",
     _erf_fwd,
-    lambda g, out, xs, r, p: (g * (2 / np.sqrt(np.pi)) * np.exp(-np.square(xs[0])),),
+    lambda g, out, xs, r, p: (g * _2_OVER_SQRT_PI * np.exp(-np.square(_as_float(xs[0]))),),
 )
 
 
@@ -123,7 +149,7 @@ def erf(x):
 
 
 def _softmax_fwd(x, axis=-1):
-    x = np.asarray(x)
+    x = _as_float(x)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True), None
 
@@ -142,7 +168,7 @@ def softmax(x, axis=-1):
 
 
 def _log_softmax_fwd(x, axis=-1):
-    x = np.asarray(x)
+    x = _as_float(x)
     s = x - np.max(x, axis=axis, keepdims=True)
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True)), None
 
@@ -171,12 +197,15 @@ def dropout(x, level, noise_shape=None, seed=None):
     """Inverted dropout: keep with probability ``1 - level``, scale kept values by its inverse."""
     if not 0 <= level < 1:
         raise ValueError(f"Dropout rate must be in [0, 1); received {level}")
+    x = _float(x)
     xv = _v(x)
-    shape = np.shape(xv) if noise_shape is None else tuple(
-        np.shape(xv)[i] if d is None else d for i, d in enumerate(noise_shape)
+    shape = (
+        np.shape(xv)
+        if noise_shape is None
+        else tuple(np.shape(xv)[i] if d is None else d for i, d in enumerate(noise_shape))
     )
     rng = np.random.default_rng(seed) if seed is not None else config.rng()
-    dtype = np.asarray(xv).dtype if np.asarray(xv).dtype.kind == "f" else np.float32
+    dtype = np.asarray(xv).dtype
     keep = 1.0 - level
     mask = (rng.random(shape, dtype=np.float32) < keep).astype(dtype) * dtype.type(1.0 / keep)
     return apply(_dropout, (x,), {"mask": mask})
@@ -184,16 +213,32 @@ def dropout(x, level, noise_shape=None, seed=None):
 
 @op
 def bias_add(x, bias, data_format=None):
+    """Keras ``K.bias_add``: a bias of rank 1 (one value per channel) or of rank ``ndim(x) - 1``.
+
+    With ``channels_first`` a rank-1 bias is added along axis 1; a higher-rank bias, given in
+    channels-last layout ``(..., channels)``, is *reshaped* to ``(1, channels, ...)`` exactly as
+    Keras 2 does (for LocallyConnected layers).
+    """
     data_format = config.normalize_data_format(data_format)
-    nd = np.ndim(_v(x))
+    nd, bias_shape = np.ndim(_v(x)), np.shape(_v(bias))
+    if len(bias_shape) not in (1, nd - 1):
+        raise ValueError(
+            f"Unexpected bias dimensions {len(bias_shape)}, expect to be 1 or {nd - 1} "
+            f"dimensions (bias shape {bias_shape}, input shape {np.shape(_v(x))})"
+        )
     if data_format == "channels_first" and nd > 2:
-        b = reshape(bias, (1, -1) + (1,) * (nd - 2))
-        return m.add(x, b)
+        if len(bias_shape) == 1:
+            return m.add(x, reshape(bias, (1, bias_shape[0]) + (1,) * (nd - 2)))
+        return m.add(x, reshape(bias, (1, bias_shape[-1]) + tuple(bias_shape[:-1])))
+    if len(bias_shape) > 1:
+        return m.add(x, reshape(bias, (1,) + tuple(bias_shape)))
     return m.add(x, bias)
 
 
 @op
 def l2_normalize(x, axis=-1):
+    """``x / sqrt(max(sum(x**2, axis), 1e-12))`` (``tf.math.l2_normalize``)."""
+    x = _float(x)
     sq = m.sum(m.square(x), axis=axis, keepdims=True)
     return m.multiply(x, m.divide(1.0, m.sqrt(m.maximum(sq, 1e-12))))
 
