@@ -95,7 +95,9 @@ class Lambda(Layer):
         fn, fn_type, module = _serialize_callable(self.function)
         config.update({"function": fn, "function_type": fn_type, "module": module})
         if self._output_shape is None:
-            config.update({"output_shape": None, "output_shape_type": "raw"})
+            config.update(
+                {"output_shape": None, "output_shape_type": "raw", "output_shape_module": None}
+            )
         else:
             shape, shape_type, shape_module = _serialize_callable(self._output_shape)
             config.update(
