@@ -37,6 +37,29 @@ class InputSpec:
         return "InputSpec(" + ", ".join(parts) + ")"
 
 
+def _fits(spec, shape, ndim):
+    """Fast path: True when ``shape`` satisfies ``spec`` (no message formatting)."""
+    if spec.ndim is not None and ndim != spec.ndim:
+        return False
+    if spec.max_ndim is not None and ndim > spec.max_ndim:
+        return False
+    if spec.min_ndim is not None and ndim < spec.min_ndim:
+        return False
+    for axis, value in spec.axes.items():
+        if value is None:
+            continue
+        if not -ndim <= axis < ndim:
+            return False
+        actual = shape[axis]
+        if actual is not None and actual != value:
+            return False
+    if spec.shape is not None:
+        for want, got in zip(spec.shape, shape, strict=False):
+            if want is not None and got is not None and want != got:
+                return False
+    return True
+
+
 def check_input_spec(specs, shapes, layer_name):
     """Raise ValueError in Keras's words when ``shapes`` do not satisfy ``specs``."""
     if specs is None:
@@ -51,8 +74,10 @@ def check_input_spec(specs, shapes, layer_name):
     for i, (spec, shape) in enumerate(zip(specs, shapes, strict=True)):
         if spec is None or shape is None:
             continue
-        head = f'Input {i} of layer "{layer_name}" is incompatible with the layer: '
         ndim = len(shape)
+        if _fits(spec, shape, ndim):
+            continue
+        head = f'Input {i} of layer "{layer_name}" is incompatible with the layer: '
         full = f"Full shape received: {format_shape(shape)}"
         if spec.ndim is not None and ndim != spec.ndim:
             raise ValueError(f"{head}expected ndim={spec.ndim}, found ndim={ndim}. {full}")
