@@ -156,7 +156,7 @@ def print_summary(
     _print_row(header, positions, print_fn)
     print_fn("=" * line_length)
 
-    def layer_rows(layer, nested_level=0):
+    def layer_rows(layer, nested_level=0, is_nested_last=False):
         name = layer.name
         cls = _type_name(layer)
         if not getattr(layer, "built", True) and not getattr(layer, "_is_graph_network", False):
@@ -165,16 +165,16 @@ def print_summary(
             shape = _output_shape_text(layer)
         fields = [f"{name} ({cls})", shape, _params_text(layer)]
         if not sequential_like:
+            # Only the nodes of the summarized model count, at every nesting level (as in
+            # tf-keras, so the layers of an expanded nested model show ``[]``).
             connections = []
             for node in layer._inbound_nodes:
-                if nested_level == 0 and id(node) not in relevant:
+                if relevant and id(node) not in relevant:
                     continue
                 for t in node.input_tensors:
                     op, node_index, tensor_index = t._keras_history
                     connections.append(f"{op.name}[{node_index}][{tensor_index}]")
-            fields.append(connections if connections else [])
-            if isinstance(fields[-1], list):
-                fields[-1] = str(fields[-1]) if fields[-1] else "[]"
+            fields.append(str(connections))
         if show_trainable:
             fields.append("Y" if layer.trainable else "N")
         _print_row(fields, positions, print_fn, nested_level)
@@ -185,16 +185,20 @@ def print_summary(
                 + "|" * (nested_level + 1)
             )
             inner = layer.layers
+            # tf-keras reuses this flag for the nested rows: after an expanded block it is
+            # true, so no blank row follows the block's closing line.
+            is_nested_last = False
             for i, sub in enumerate(inner):
-                layer_rows(sub, nested_level + 1)
                 if i == len(inner) - 1:
-                    print_fn(
-                        "|" * (nested_level + 1)
-                        + "¯" * (line_length - 2 * nested_level - 2)
-                        + "|" * (nested_level + 1)
-                    )
-        else:
-            print_fn(" " * line_length)
+                    is_nested_last = True
+                layer_rows(sub, nested_level + 1, is_nested_last)
+            print_fn(
+                "|" * nested_level + "¯" * (line_length - 2 * nested_level) + "|" * nested_level
+            )
+        if not is_nested_last:
+            print_fn(
+                "|" * nested_level + " " * (line_length - 2 * nested_level) + "|" * nested_level
+            )
 
     for layer in layers:
         layer_rows(layer)
