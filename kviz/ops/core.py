@@ -121,18 +121,21 @@ def _dtype(x) -> np.dtype:
     return np.result_type(x) if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
 
 
-def match_dtypes(operands):
+def match_dtypes(operands: list) -> list:
     """Cast constant operands to the float dtype of the tensor operands, as TensorFlow does.
 
     Tensors, Variables and KerasTensors set the dtype when there are any; otherwise arrays of
     rank >= 1 do. 0-d constants (Python or NumPy scalars, 0-d arrays) never set it. When exactly
     one float dtype is set, every other operand that is not a Tensor/KerasTensor is cast to it,
     so ``np.ones(3) * float32_variable`` and ``float32_array * np.float64(2)`` stay float32.
-    Python numbers are left alone (NumPy already treats them as weakly typed).
+    Python numbers are left alone (NumPy already treats them as weakly typed). Returns
+    ``operands`` itself when nothing changes.
 
     >>> match_dtypes([np.ones(2, 'float32'), np.float64(2.0)])[1].dtype
     dtype('float32')
     """
+    if _one_dtype(operands):
+        return operands
     tensors = [x for x in operands if isinstance(x, (Tensor, KerasTensor))]
     deciders = tensors or [x for x in operands if isinstance(x, np.ndarray) and x.ndim]
     floats = {d for d in map(_dtype, deciders) if d.kind == "f"}
@@ -141,12 +144,34 @@ def match_dtypes(operands):
     dtype = floats.pop()
     out = list(operands)
     for i, x in enumerate(out):
-        if x is None or isinstance(x, (Tensor, KerasTensor)) or type(x) in (bool, int, float):
+        if x is None or isinstance(x, (Tensor, KerasTensor)) or type(x) in _PY_NUMBERS:
             continue
         d = _dtype(x)
         if d != dtype and d.kind in "biuf":
             out[i] = np.asarray(x).astype(dtype)
     return out
+
+
+_PY_NUMBERS = (bool, int, float)
+
+
+def _one_dtype(operands) -> bool:
+    """Fast path: only arrays/Tensors of a single dtype, Python numbers and Nones."""
+    dtype = None
+    for x in operands:
+        if type(x) is np.ndarray:
+            d = x.dtype
+        elif isinstance(x, Tensor):
+            d = x.data.dtype
+        elif x is None or type(x) in _PY_NUMBERS:
+            continue
+        else:
+            return False
+        if dtype is None:
+            dtype = d
+        elif d != dtype:
+            return False
+    return True
 
 
 def _positions(fn, names):
@@ -156,23 +181,30 @@ def _positions(fn, names):
 
 def _match_args(args, kwargs, slots, listed):
     """Apply :func:`match_dtypes` to the operand arguments named in ``slots``."""
-    args, kwargs = list(args), dict(kwargs)
-    found = []  # (container, key) of each operand
-    for pos, name in slots:
-        if pos < len(args):
-            found.append((args, pos))
-        elif name in kwargs:
-            found.append((kwargs, name))
     if listed:
-        if not found or not isinstance(found[0][0][found[0][1]], (list, tuple)):
+        pos, name = slots[0]
+        in_args = pos < len(args)
+        value = args[pos] if in_args else kwargs.get(name)
+        if not isinstance(value, (list, tuple)):
             return args, kwargs
-        box, key = found[0]
-        box[key] = match_dtypes(list(box[key]))
+        matched = match_dtypes(list(value))
+        if in_args:
+            args = (*args[:pos], matched, *args[pos + 1 :])
+        else:
+            kwargs = {**kwargs, name: matched}
         return args, kwargs
-    matched = match_dtypes([box[key] for box, key in found])
-    for (box, key), value in zip(found, matched, strict=True):
-        box[key] = value
-    return args, kwargs
+    where = [(pos, name) for pos, name in slots if pos < len(args) or name in kwargs]
+    values = [args[pos] if pos < len(args) else kwargs[name] for pos, name in where]
+    matched = match_dtypes(values)
+    if matched is values:
+        return args, kwargs
+    args, kwargs = list(args), dict(kwargs)
+    for (pos, name), value in zip(where, matched, strict=True):
+        if pos < len(args):
+            args[pos] = value
+        else:
+            kwargs[name] = value
+    return tuple(args), kwargs
 
 
 class OpLambda(Operation):
