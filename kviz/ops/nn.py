@@ -42,25 +42,37 @@ def _as_float(x):
     return x if x.dtype.kind == "f" else x.astype(config.floatx())
 
 
+def _relu_parts(x, alpha, max_value, threshold):
+    """tf.keras's ``K.relu`` step by step: ``x`` above ``threshold`` (else 0), clipped to
+    ``[0, max_value]``, minus ``alpha * relu(threshold - x)``. Returns the value and the mask
+    where the clip let the value through."""
+    kept = x > threshold
+    y = np.where(kept, x, 0).astype(x.dtype, copy=False)
+    through = np.ones(x.shape, dtype=bool)
+    if max_value is not None:
+        hi = x.dtype.type(max_value)
+        through = (y >= 0) & (y <= hi)
+        y = np.clip(y, x.dtype.type(0), hi)
+    if alpha:
+        y = y - x.dtype.type(alpha) * np.maximum(threshold - x, 0)
+    return y, kept & through
+
+
 def _relu_fwd(x, alpha=0.0, max_value=None, threshold=0.0):
     if alpha == 0.0 and max_value is None and threshold == 0.0:
         return np.maximum(x, 0), None
-    x = np.asarray(x)
-    neg = x < threshold
-    y = np.where(neg, alpha * (x - threshold), x).astype(x.dtype, copy=False)
-    if max_value is not None:
-        y = np.minimum(y, max_value).astype(x.dtype, copy=False)
-    return y, None
+    return _relu_parts(_as_float(x), alpha, max_value, threshold)[0], None
 
 
 def _relu_bwd(g, out, xs, r, p):
     x = xs[0]
-    alpha, max_value, threshold = p.get("alpha", 0.0), p.get("max_value"), p.get("threshold", 0.0)
-    if alpha == 0.0 and max_value is None and threshold == 0.0:
+    if not p:
         return (g * (x > 0),)
-    d = np.where(x < threshold, alpha, 1.0).astype(g.dtype)
-    if max_value is not None:
-        d = d * (x < max_value)
+    alpha, threshold = p["alpha"], p["threshold"]
+    x = _as_float(x)
+    d = _relu_parts(x, alpha, p["max_value"], threshold)[1].astype(g.dtype)
+    if alpha:
+        d = d + (x < threshold) * g.dtype.type(alpha)
     return (g * d,)
 
 
@@ -69,12 +81,16 @@ _relu = Primitive("relu", _relu_fwd, _relu_bwd)
 
 @op
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit with Keras's ``alpha``, ``max_value`` and ``threshold``."""
+    """Rectified linear unit with Keras 2's ``alpha``, ``max_value`` and ``threshold``.
+
+    As tf.keras computes it: ``x`` where ``x > threshold`` (else 0), clipped to
+    ``[0, max_value]``, then ``alpha * (x - threshold)`` added where ``x < threshold``.
+    Integer inputs stay integer for the plain ``max(x, 0)``.
+    """
     if alpha == 0.0 and max_value is None and threshold == 0.0:
         return apply(_relu, (x,))
-    return apply(
-        _relu, (x,), {"alpha": float(alpha), "max_value": max_value, "threshold": float(threshold)}
-    )
+    params = {"alpha": float(alpha), "max_value": max_value, "threshold": float(threshold)}
+    return apply(_relu, (x,), params)
 
 
 def _elu_fwd(x, alpha=1.0):

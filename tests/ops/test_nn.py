@@ -27,8 +27,11 @@ def covers(*names):
 
 
 def relu_ref(x, alpha=0.0, max_value=None, threshold=0.0):
-    y = np.where(x >= threshold, x, alpha * (x - threshold))
-    return y if max_value is None else np.minimum(y, max_value)
+    """tf.keras K.relu: x where x > threshold, clipped to [0, max_value], minus alpha * ..."""
+    y = np.where(x > threshold, x, 0.0)
+    if max_value is not None:
+        y = np.clip(y, 0, max_value)
+    return y - alpha * np.maximum(threshold - x, 0)
 
 
 def elu_ref(x, alpha=1.0):
@@ -64,6 +67,8 @@ def test_activation(name):
         {"threshold": 0.5},
         {"alpha": 0.2, "max_value": 3.0, "threshold": 1.0},
         {"alpha": 0.3, "threshold": -1.0},
+        {"alpha": 0.3, "threshold": -1.0, "max_value": 2.0},  # (-1, 0) clipped up to 0
+        {"alpha": 1.5},
     ],
     ids=str,
 )
@@ -74,6 +79,11 @@ def test_relu_options(kwargs):
         reference=lambda x: relu_ref(x, **kwargs),
         none_batch=True,
     )
+
+
+def test_relu_at_the_threshold_is_zero_like_keras():
+    np.testing.assert_array_equal(ops.relu(np.array([1.0, 2.0]), threshold=1.0), [0, 2])
+    np.testing.assert_array_equal(ops.relu(np.array([0.0, 3.0]), max_value=2), [0, 2])
 
 
 def test_relu_keeps_int_dtype():
