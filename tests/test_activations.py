@@ -74,16 +74,10 @@ def test_relu_arguments():
     np.testing.assert_allclose(activations.relu(x, threshold=1.0), np.where(x > 1, x, 0))
 
 
-@pytest.mark.xfail(reason="kviz.ops.relu keeps x == threshold; Keras gives 0 there", strict=False)
 def test_relu_at_threshold_is_zero_like_keras():
     np.testing.assert_array_equal(activations.relu(np.array([1.0, 2.0]), threshold=1.0), [0, 2])
 
 
-@pytest.mark.xfail(
-    reason="kviz.ops.gelu multiplies by the np.float64 scalar 1/np.sqrt(2), which NumPy 2 "
-    "promotes to float64",
-    strict=False,
-)
 def test_gelu_keeps_float32():
     assert activations.gelu(_x("float32")).dtype == np.float32
 
