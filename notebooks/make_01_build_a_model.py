@@ -63,7 +63,7 @@ from kviz.models import Sequential, Model, model_from_json
 
 keras.config.set_random_seed(0)
 np.set_printoptions(precision=3, suppress=True)
-print("kviz", keras.__version__, "- backend:", K.backend())""",
+print("kviz", keras.__version__)""",
     ),
     (
         "md",
