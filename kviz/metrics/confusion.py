@@ -1,6 +1,7 @@
-"""Confusion-matrix metrics: true/false positive/negative counts, Precision and Recall
-(AUC is in :mod:`kviz.metrics.auc`), with tf.keras 2 numerics (prediction strictly above a threshold counts as positive; evenly
-spaced thresholds use tf's bucketing, with predictions clipped to [0, 1]).
+"""Confusion-matrix metrics: true/false positive/negative counts, Precision and Recall (AUC
+is in :mod:`kviz.metrics.auc`), with tf.keras 2 numerics: a prediction strictly above a
+threshold counts as positive; evenly spaced thresholds use tf's bucketing, with predictions
+clipped to [0, 1].
 
 >>> p = Precision()
 >>> p.update_state([0, 1, 1, 1], [1, 0, 1, 1])
