@@ -1,0 +1,10 @@
+"""Numba kernels: arrays in, arrays out (level 1; the only kviz package that imports numba).
+
+Importing a kernels module never imports numba: kernels are decorated with
+:func:`kviz.kernels.jit.jit`, which compiles them (or loads them from Numba's on-disk cache) on
+their first call. Callers keep a NumPy fallback for dtypes/layouts a kernel does not take and for
+machines where numba is missing or disabled (``KVIZ_DISABLE_NUMBA=1``).
+
+* :mod:`kviz.kernels.jit`: the shared lazy ``@jit`` decorator and the project's numba options.
+* :mod:`kviz.kernels.optimizer_updates`: fused optimizer steps (SGD ... Nadam).
+"""
