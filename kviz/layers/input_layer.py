@@ -90,6 +90,13 @@ class InputLayer(Layer):
             "name": self.name,
         }
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # tf-keras >= 2.13 writes 'optional' (a Keras 3 flag for inputs that may be None);
+        # kviz inputs are always required, so the flag is read and dropped.
+        config = {k: v for k, v in config.items() if k != "optional"}
+        return cls(**config)
+
 
 def Input(  # noqa: N802 - Keras name
     shape=None,

@@ -120,7 +120,7 @@ def _decode(value, tensor_lookup):
 def functional_config(model):
     node_index_map = {}  # (layer id, original node index) -> index within this model
     for layer in model.layers:
-        kept = 0
+        kept = 1 if _skip_first_node(layer) else 0
         for i, node in enumerate(layer._inbound_nodes):
             if id(node) in model._network_nodes:
                 node_index_map[(id(layer), i)] = kept
@@ -149,6 +149,14 @@ def functional_config(model):
         "input_layers": _io_refs(model._nested_inputs, tensor_ref),
         "output_layers": _io_refs(model._nested_outputs, tensor_ref),
     }
+
+
+def _skip_first_node(layer):
+    """Whether configs number this layer's nodes from 1 (Keras's convention for nested graph
+    models: Keras 2 gave every network a node of its own, linking its inputs to its outputs,
+    that configs leave out). kviz models have no such node, but the numbering must match so
+    that Keras reads kviz's configs and kviz reads Keras's."""
+    return bool(getattr(layer, "_is_graph_network", False))
 
 
 def _io_refs(structure, tensor_ref):
@@ -191,20 +199,29 @@ def functional_from_config(cls, config, custom_objects=None):
 
     created = {}
     pending = []
+    # (layer name, node index in the config) -> index in layer._inbound_nodes; configs number
+    # a nested model's nodes from 1 (see _skip_first_node)
+    node_index_map = {}
+    node_count = {}
     for entry in config["layers"]:
         layer = deserialize_layer(entry, custom_objects)
-        created[entry.get("name", layer.name)] = layer
-        pending.append((layer, list(entry.get("inbound_nodes", []))))
+        name = entry.get("name", layer.name)
+        created[name] = layer
+        node_count[name] = 1 if _skip_first_node(layer) else 0
+        pending.append((name, layer, list(entry.get("inbound_nodes", []))))
+
+    def node_of(name, node_index):
+        layer = created[name]
+        if type(layer).__name__ == "InputLayer":
+            return layer._inbound_nodes[0]
+        index = node_index_map.get((name, node_index))
+        return None if index is None else layer._inbound_nodes[index]
 
     def lookup(ref):
-        name, node_index, tensor_index = ref[0], ref[1], ref[2]
-        layer = created[name]
-        node = layer._inbound_nodes[node_index]
-        return node.output_tensors[tensor_index]
+        return node_of(ref[0], ref[1]).output_tensors[ref[2]]
 
     def available(ref):
-        name, node_index = ref[0], ref[1]
-        return name in created and len(created[name]._inbound_nodes) > node_index
+        return ref[0] in created and node_of(ref[0], ref[1]) is not None
 
     def refs_of(node_data):
         out = []
@@ -217,13 +234,15 @@ def functional_from_config(cls, config, custom_objects=None):
         return out
 
     progress = True
-    while progress and any(nodes for _, nodes in pending):
+    while progress and any(nodes for _, _, nodes in pending):
         progress = False
-        for layer, nodes in pending:
+        for name, layer, nodes in pending:
             while nodes and all(available(r) for r in refs_of(nodes[0])):
                 _call_from_node_data(layer, nodes.pop(0), lookup)
+                node_index_map[(name, node_count[name])] = len(layer._inbound_nodes) - 1
+                node_count[name] += 1
                 progress = True
-    stuck = [layer.name for layer, nodes in pending if nodes]
+    stuck = [layer.name for _, layer, nodes in pending if nodes]
     if stuck:
         raise ValueError(
             f"Cannot rebuild the model graph: the inputs of layers {stuck} are never produced "
