@@ -324,8 +324,11 @@ class TrainingMixin:
                     "`validation_split` is only supported for arrays, not generators or "
                     "Sequence objects: pass `validation_data` instead."
                 )
-            train_data = da.GeneratorBatches(
-                x, steps_per_epoch, workers, max_queue_size, shuffle=bool(shuffle)
+            train_data = _Standardized(
+                da.GeneratorBatches(
+                    x, steps_per_epoch, workers, max_queue_size, shuffle=bool(shuffle)
+                ),
+                self,
             )
             n_samples = None
         else:
@@ -439,7 +442,9 @@ class TrainingMixin:
         if validation_data is None:
             return None
         if da.is_generator_like(validation_data):
-            return da.GeneratorBatches(validation_data, steps, workers, max_queue_size)
+            return _Standardized(
+                da.GeneratorBatches(validation_data, steps, workers, max_queue_size), self
+            )
         if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
             vx, vy = validation_data[0], validation_data[1]
             vw = validation_data[2] if len(validation_data) == 3 else None
@@ -502,7 +507,7 @@ class TrainingMixin:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training/testing")
         if x is not None and da.is_generator_like(x):
-            batches = da.GeneratorBatches(x, steps, workers, max_queue_size)
+            batches = _Standardized(da.GeneratorBatches(x, steps, workers, max_queue_size), self)
         else:
             batch_size = 32 if batch_size is None else int(batch_size)
             xs = self._prepare_x(x)
@@ -538,7 +543,9 @@ class TrainingMixin:
     ):
         """Outputs for ``x`` in batches (default 32): an array, or a list for several outputs."""
         if x is not None and da.is_generator_like(x):
-            batches = da.GeneratorBatches(x, steps, workers, max_queue_size)
+            batches = _Standardized(
+                da.GeneratorBatches(x, steps, workers, max_queue_size), self, targets=False
+            )
             inputs_iter = ((xb, None) for xb, _, _ in batches)
             n_steps = batches.steps
         else:
@@ -715,6 +722,27 @@ class TrainingMixin:
             workers=workers,
             verbose=verbose,
         )
+
+
+class _Standardized:
+    """Generator batches converted to the lists the steps expect, checked like array data."""
+
+    def __init__(self, batches, model, targets=True):
+        self.batches = batches
+        self.model = model
+        self.targets = targets
+
+    @property
+    def steps(self):
+        return self.batches.steps
+
+    def __iter__(self):
+        model = self.model
+        for xb, yb, wb in self.batches:
+            xs = model._prepare_x(xb)
+            ys = model._check_targets(model._prepare_y(yb)) if self.targets else None
+            sws = model._prepare_sample_weights(wb, ys, None) if wb is not None else None
+            yield xs, ys, sws
 
 
 class _LossTracker:

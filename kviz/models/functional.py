@@ -17,6 +17,7 @@ import numpy as np
 
 from kviz import config
 from kviz.autodiff.tensor import Tensor
+from kviz.engine.training import TrainingMixin
 from kviz.graph import execution, nest
 from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import to_snake_case, unique_name
@@ -28,7 +29,7 @@ from kviz.models.network import map_graph_network, normalize_io
 _MODEL_KWARGS = {"name", "trainable", "dtype", "dynamic"}
 
 
-class Model(Layer):
+class Model(TrainingMixin, Layer):
     """A model: layers grouped into an object with training and inference features.
 
     Functional: ``Model(inputs=..., outputs=...)`` (Keras 1: ``Model(input=..., output=...)``).
@@ -258,35 +259,6 @@ class Model(Layer):
         self.built = True  # weights are created by the sublayers as call runs
 
     # ------------------------------------------------------------------------ inference
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, **kwargs):
-        """Run the model on ``x`` in batches (default 32) and return the outputs as arrays."""
-        batch_size = 32 if batch_size is None else int(batch_size)
-        values = x if not isinstance(x, dict) else x
-        flat = [np.asarray(v) for v in nest.flatten(values)]
-        if not flat:
-            raise ValueError("predict() received no input data")
-        n = flat[0].shape[0] if flat[0].ndim else 1
-        for v in flat[1:]:
-            if v.shape[0] != n:
-                raise ValueError(
-                    "Data cardinality is ambiguous: x sizes: "
-                    + ", ".join(str(a.shape[0]) for a in flat)
-                    + " Make sure all arrays contain the same number of samples."
-                )
-        if n <= batch_size:
-            out = self._predict_batch(values)
-            return out
-        chunks = []
-        for start in range(0, n, batch_size):
-            part = nest.map_structure(lambda a, s=start: np.asarray(a)[s : s + batch_size], values)
-            chunks.append(self._predict_batch(part))
-        first = chunks[0]
-        if isinstance(first, (list, tuple)):
-            return [np.concatenate([c[i] for c in chunks]) for i in range(len(first))]
-        if isinstance(first, dict):
-            return {k: np.concatenate([c[k] for c in chunks]) for k in first}
-        return np.concatenate(chunks)
-
     def _predict_batch(self, x):
         out = self(x, training=False)
         return nest.map_structure(lambda v: np.asarray(v.data if isinstance(v, Tensor) else v), out)

@@ -70,7 +70,7 @@ def test_input_layer_and_input_tensor_as_first_layer():
 
 def test_bad_input_shape_error_names_shapes():
     model = Sequential([Dense(2, input_shape=(3,))])
-    with pytest.raises(ValueError, match=r"expected shape=\(None, 3\), found shape=\(4, 5\)"):
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 3\), found shape=\(None, 5\)"):
         model.predict(np.zeros((4, 5)), verbose=0)
 
 
