@@ -11,6 +11,7 @@ from kviz.layers.embeddings import *
 from kviz.layers.input_layer import Input, InputLayer
 from kviz.layers.merge import *
 from kviz.layers.noise import *
+from kviz.layers.normalization import *
 
 
 def serialize(layer):

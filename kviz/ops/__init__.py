@@ -13,3 +13,4 @@ from kviz.ops.core import OpLambda, Primitive, apply, op, unbroadcast
 from kviz.ops.linalg import *
 from kviz.ops.math import *
 from kviz.ops.nn import *
+from kviz.ops.normalization import *
