@@ -59,7 +59,7 @@ import matplotlib.pyplot as plt
 import kviz as keras
 from kviz import backend as K
 from kviz.layers import Input, Dense, Dropout, concatenate
-from kviz.models import Sequential, Model, model_from_json
+from kviz.models import Sequential, Model, model_from_json, clone_model
 
 keras.config.set_random_seed(0)
 np.set_printoptions(precision=3, suppress=True)
@@ -455,21 +455,30 @@ plt.show()""",
     (
         "md",
         """\
-## What next
+## The same training with `compile` and `fit`
 
 In Keras you rarely write the loop yourself: `compile` chooses the loss, the optimizer and
 the metrics, and `fit` runs exactly the loop above (batches, forward pass, gradients,
-updates, a log line per epoch):
+updates, a log line per epoch). Here is the same spiral model trained the Keras way.""",
+    ),
+    (
+        "code",
+        """\
+from kviz.optimizers import SGD
+from kviz.utils import to_categorical
 
-```python
-from keras.optimizers import SGD
-model.compile(optimizer=SGD(lr=0.05, momentum=0.9),
-              loss='categorical_crossentropy', metrics=['accuracy'])
-model.fit(x_train, targets, batch_size=32, epochs=80)
-```
-
-kviz does not have `compile`/`fit` yet (they are being written); until then, the loop in
-section 8 is the way to train, and it shows what those two calls do.""",
+keras_way = clone_model(spiral_model)  # same architecture, fresh weights
+keras_way.compile(optimizer=SGD(lr=0.05, momentum=0.9),
+                  loss='categorical_crossentropy', metrics=['accuracy'])
+history = keras_way.fit(x_train, to_categorical(y_train, 2), batch_size=32, epochs=80,
+                        validation_split=0.2, verbose=0)
+print('final training accuracy:', round(history.history['accuracy'][-1], 3))
+print('final validation accuracy:', round(history.history['val_accuracy'][-1], 3))
+plt.plot(history.history['loss'], label='loss')
+plt.plot(history.history['val_loss'], label='val_loss')
+plt.xlabel('epoch')
+plt.legend()
+plt.show()""",
     ),
 ]
 
