@@ -206,6 +206,14 @@ class TrainingMixin:
                 ]
         return sws
 
+    def _prepare_data(self, x, y, sample_weight, class_weight):
+        """Inputs, targets and sample weights as aligned lists, all checked up front."""
+        xs = self._prepare_x(x)
+        ys = self._prepare_y(y)
+        sws = self._prepare_sample_weights(sample_weight, ys, class_weight)
+        da.check_cardinality(xs, ys, sws)
+        return xs, self._check_targets(ys), sws
+
     def _check_targets(self, ys):
         """Check target/output compatibility before any weight changes; returns the targets,
         with a trailing axis added where Keras adds one ((n,) targets for (n, 1) outputs)."""
@@ -335,13 +343,9 @@ class TrainingMixin:
             if x is None:
                 raise ValueError("fit() needs training data `x`.")
             batch_size = 32 if batch_size is None else int(batch_size)
-            xs = self._prepare_x(x)
-            ys = self._prepare_y(y)
-            if ys is None and any(f is not None for f in self.compiled_loss.fns):
+            if y is None and any(f is not None for f in self.compiled_loss.fns):
                 raise ValueError("fit() needs targets `y` for the compiled loss.")
-            sws = self._prepare_sample_weights(sample_weight, ys, class_weight)
-            da.check_cardinality(xs, ys, sws)
-            ys = self._check_targets(ys)
+            xs, ys, sws = self._prepare_data(x, y, sample_weight, class_weight)
             if validation_split and validation_data is None:
                 (xs, ys, sws), val = da.split_validation(xs, ys, sws, validation_split)
                 validation_data = val
@@ -510,11 +514,7 @@ class TrainingMixin:
             batches = _Standardized(da.GeneratorBatches(x, steps, workers, max_queue_size), self)
         else:
             batch_size = 32 if batch_size is None else int(batch_size)
-            xs = self._prepare_x(x)
-            ys = self._prepare_y(y)
-            sws = self._prepare_sample_weights(sample_weight, ys, None)
-            da.check_cardinality(xs, ys, sws)
-            ys = self._check_targets(ys)
+            xs, ys, sws = self._prepare_data(x, y, sample_weight, None)
             batches = da.ArrayBatches(xs, ys, sws, batch_size, shuffle=False)
             if steps is not None:
                 batches = _RepeatSteps(batches, int(steps))
@@ -592,28 +592,18 @@ class TrainingMixin:
     ):
         """One gradient update on one batch; returns the loss (and metrics) before the update."""
         self._assert_compiled("training")
-        xs = self._prepare_x(x)
-        ys = self._prepare_y(y)
-        sws = self._prepare_sample_weights(sample_weight, ys, class_weight)
-        da.check_cardinality(xs, ys, sws)
-        ys = self._check_targets(ys)
+        xs, ys, sws = self._prepare_data(x, y, sample_weight, class_weight)
         if reset_metrics:
             self.reset_metrics()
-        xs = self._cast_batch(xs)
-        total, values = self._train_step(xs, ys, sws)
+        total, values = self._train_step(self._cast_batch(xs), ys, sws)
         return self._on_batch_result(total, values, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         self._assert_compiled("training/testing")
-        xs = self._prepare_x(x)
-        ys = self._prepare_y(y)
-        sws = self._prepare_sample_weights(sample_weight, ys, None)
-        da.check_cardinality(xs, ys, sws)
-        ys = self._check_targets(ys)
+        xs, ys, sws = self._prepare_data(x, y, sample_weight, None)
         if reset_metrics:
             self.reset_metrics()
-        xs = self._cast_batch(xs)
-        total, values = self._test_step(xs, ys, sws)
+        total, values = self._test_step(self._cast_batch(xs), ys, sws)
         return self._on_batch_result(total, values, return_dict)
 
     def _on_batch_result(self, total, values, return_dict):
