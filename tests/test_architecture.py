@@ -46,8 +46,8 @@ LEVELS: dict[str, int] = {
     "saving": 8,
     "datasets": 8,
     "preprocessing": 8,
-    "utils": 9,
-    "viz": 10,
+    "viz": 9,
+    "utils": 10,
     "widgets": 11,
     "demo": 12,
 }
