@@ -1,0 +1,3 @@
+"""Pooling ops (in progress)."""
+
+__all__ = []

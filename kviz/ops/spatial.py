@@ -1,0 +1,3 @@
+"""Spatial resizing, padding and cropping ops (in progress)."""
+
+__all__ = []
