@@ -14,6 +14,6 @@ from kviz.ops.core import OpLambda, Primitive, apply, op, unbroadcast
 from kviz.ops.linalg import *
 from kviz.ops.math import *
 from kviz.ops.nn import *
+from kviz.ops.normalization import *
 from kviz.ops.pooling import *
 from kviz.ops.spatial import *
-from kviz.ops.normalization import *
