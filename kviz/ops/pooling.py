@@ -12,7 +12,7 @@ transposed to channels-last around the primitive.
 array([[ 5.,  7.],
        [13., 15.]], dtype=float32)
 >>> ops.average_pool(x, (2, 2), strides=(1, 1), padding='same')[0, 3, :, 0]
-array([13. , 13.5, 14.5, 15. ], dtype=float32)
+array([12.5, 13.5, 14.5, 15. ], dtype=float32)
 """
 
 from __future__ import annotations
