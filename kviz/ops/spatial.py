@@ -125,11 +125,11 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format=Non
 # ------------------------------------------------------------------------ padding/cropping
 def _pairs(value, nd, name):
     """An int, a pair per axis, or ``nd`` pairs / ints as ``nd`` (before, after) pairs."""
-    if isinstance(value, int):
-        return ((value, value),) * nd
+    if isinstance(value, (int, np.integer)):
+        return (normalize_tuple(value, 2, name, allow_zero=True),) * nd
     value = tuple(value)
-    if nd == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return (tuple(value),)
+    if nd == 1 and len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
+        return (normalize_tuple(value, 2, name, allow_zero=True),)
     if len(value) != nd:
         raise ValueError(
             f"`{name}` should have {nd} elements (one per spatial axis). Received: {value!r}"
