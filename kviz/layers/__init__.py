@@ -6,12 +6,16 @@ Legacy module paths work too: ``kviz.layers.core``, ``kviz.layers.merge``,
 
 from kviz.layers.advanced_activations import *
 from kviz.layers.base import InputSpec, Layer
+from kviz.layers.convolutional import *
 from kviz.layers.core import *
 from kviz.layers.embeddings import *
 from kviz.layers.input_layer import Input, InputLayer
 from kviz.layers.merge import *
 from kviz.layers.noise import *
 from kviz.layers.normalization import *
+from kviz.layers.pooling import *
+from kviz.layers.regularization import *
+from kviz.layers.reshaping import *
 
 
 def serialize(layer):
