@@ -8,10 +8,10 @@ adds float32 runs, finite-difference gradients and symbolic shapes.
 from __future__ import annotations
 
 import importlib
-import itertools
 
 import numpy as np
 import pytest
+from conv_oracles import conv_loop, conv_transpose_loop, depthwise_loop, to_first, to_last
 from harness import check_op
 
 from kviz import ops
@@ -32,112 +32,6 @@ def covers(*names):
 
 def rand(*shape):
     return RNG.standard_normal(shape)
-
-
-# ------------------------------------------------------------------------------ oracles
-def geometry(n, k, s, d, padding):
-    """(out, pad_before) along one axis, from TensorFlow's rules."""
-    k_eff = (k - 1) * d + 1
-    if padding == "valid":
-        return (n - k_eff) // s + 1, 0
-    out = -(-n // s)
-    if padding == "causal":
-        return out, k_eff - 1
-    return out, max((out - 1) * s + k_eff - n, 0) // 2
-
-
-def to_last(x):
-    return np.moveaxis(x, 1, -1)
-
-
-def to_first(x):
-    return np.moveaxis(x, -1, 1)
-
-
-def conv_loop(x, w, strides=1, padding="valid", dilation=1, groups=1, channels_first=False):
-    """Channels-last (or first) convolution by the definition, one output value at a time."""
-    if channels_first:
-        x = to_last(x)
-    nd = x.ndim - 2
-    strides = (strides,) * nd if isinstance(strides, int) else strides
-    dilation = (dilation,) * nd if isinstance(dilation, int) else dilation
-    ks, cg, f = w.shape[:nd], w.shape[-2], w.shape[-1]
-    geo = [geometry(x.shape[1 + i], ks[i], strides[i], dilation[i], padding) for i in range(nd)]
-    out = [o for o, _ in geo]
-    y = np.zeros((x.shape[0], *out, f))
-    fg = f // groups
-    for n in range(x.shape[0]):
-        for o in itertools.product(*map(range, out)):
-            for kk in itertools.product(*map(range, ks)):
-                pos = [o[i] * strides[i] - geo[i][1] + kk[i] * dilation[i] for i in range(nd)]
-                if not all(0 <= pos[i] < x.shape[1 + i] for i in range(nd)):
-                    continue
-                for ff in range(f):
-                    g = ff // fg
-                    y[(n, *o, ff)] += (
-                        x[(n, *pos)][g * cg : (g + 1) * cg] @ w[(*kk, slice(None), ff)]
-                    )
-    return to_first(y) if channels_first else y
-
-
-def depthwise_loop(x, w, strides=1, padding="valid", dilation=1, channels_first=False):
-    """Depthwise convolution: output channel c * mult + m is channel c convolved with w[..., c, m]."""
-    if channels_first:
-        x = to_last(x)
-    nd = x.ndim - 2
-    cin, mult = w.shape[-2], w.shape[-1]
-    outs = []
-    for c in range(cin):
-        for mm in range(mult):
-            outs.append(
-                conv_loop(
-                    x[..., c : c + 1], w[..., c : c + 1, mm : mm + 1], strides, padding, dilation
-                )
-            )
-    y = np.concatenate(outs, axis=-1)
-    assert y.ndim == nd + 2
-    return to_first(y) if channels_first else y
-
-
-def deconv_length(n, k, padding, output_padding, s, d):
-    k_eff = (k - 1) * d + 1
-    if output_padding is None:
-        return n * s + max(k_eff - s, 0) if padding == "valid" else n * s
-    pad = k_eff // 2 if padding == "same" else 0
-    return (n - 1) * s + k_eff - 2 * pad + output_padding
-
-
-def conv_transpose_loop(
-    x, w, strides=1, padding="valid", dilation=1, output_padding=None, out_size=None
-):
-    """Every input value scattered through the kernel (w: (*k, filters, in)), channels-last."""
-    nd = x.ndim - 2
-    strides = (strides,) * nd if isinstance(strides, int) else strides
-    dilation = (dilation,) * nd if isinstance(dilation, int) else dilation
-    opad = (
-        (output_padding,) * nd
-        if isinstance(output_padding, int) or output_padding is None
-        else output_padding
-    )
-    ks, f = w.shape[:nd], w.shape[-2]
-    if out_size is None:
-        out_size = [
-            deconv_length(x.shape[1 + i], ks[i], padding, opad[i], strides[i], dilation[i])
-            for i in range(nd)
-        ]
-    pads = []
-    for i in range(nd):
-        k_eff = (ks[i] - 1) * dilation[i] + 1
-        total = max((x.shape[1 + i] - 1) * strides[i] + k_eff - out_size[i], 0)
-        pads.append(total // 2 if padding == "same" else 0)
-    y = np.zeros((x.shape[0], *out_size, f))
-    for n in range(x.shape[0]):
-        for o in itertools.product(*(range(x.shape[1 + i]) for i in range(nd))):
-            for kk in itertools.product(*map(range, ks)):
-                pos = [o[i] * strides[i] - pads[i] + kk[i] * dilation[i] for i in range(nd)]
-                if all(0 <= pos[i] < out_size[i] for i in range(nd)):
-                    y[(n, *pos)] += w[kk] @ x[(n, *o)]
-    return y
 
 
 # -------------------------------------------------------------------------------- conv
@@ -405,13 +299,17 @@ def test_chunks_and_workers_do_not_change_results(monkeypatch, workers):
     monkeypatch.setattr(C, "CHUNK_BYTES", 1)  # one sample per chunk
     threads.set_num_workers(workers)
     try:
-        np.testing.assert_allclose(ops.conv(x, w, padding="same", bias=b), ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            ops.conv(x, w, padding="same", bias=b), ref, rtol=1e-10, atol=1e-12
+        )
         with GradientTape():
             y = ops.conv(xv, wv, padding="same", bias=bv)
         for g1, g2 in zip(gradients(y, [xv, wv, bv], output_gradient=ref), full):
             np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-12)
         t = ops.conv_transpose(x, np.swapaxes(w, -1, -2), strides=2)
-        np.testing.assert_allclose(t, conv_transpose_loop(x, np.swapaxes(w, -1, -2), 2), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            t, conv_transpose_loop(x, np.swapaxes(w, -1, -2), 2), rtol=1e-10, atol=1e-12
+        )
     finally:
         threads.set_num_workers(None)
 

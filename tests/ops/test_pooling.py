@@ -7,11 +7,9 @@ TensorFlow 2's half-pixel rule, written out again below as a per-pixel loop.
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pytest
+from conv_oracles import bilinear_loop, pool_loop
 from harness import check_op
 
 from kviz import ops
@@ -31,53 +29,6 @@ def covers(*names):
 
 def rand(*shape):
     return RNG.standard_normal(shape)
-
-
-# ------------------------------------------------------------------------------ oracles
-def pool_loop(x, pool_size, strides=None, padding="valid", mode="max", channels_first=False):
-    if channels_first:
-        x = np.moveaxis(x, 1, -1)
-    nd = x.ndim - 2
-    ks = (pool_size,) * nd if isinstance(pool_size, int) else tuple(pool_size)
-    strides = ks if strides is None else ((strides,) * nd if isinstance(strides, int) else strides)
-    geo = []
-    for n, k, s in zip(x.shape[1:-1], ks, strides):
-        if padding == "valid":
-            geo.append(((n - k) // s + 1, 0))
-        else:
-            out = -(-n // s)
-            geo.append((out, max((out - 1) * s + k - n, 0) // 2))
-    y = np.zeros((x.shape[0], *(o for o, _ in geo), x.shape[-1]))
-    for n in range(x.shape[0]):
-        for o in itertools.product(*(range(g[0]) for g in geo)):
-            cells = []
-            for kk in itertools.product(*map(range, ks)):
-                pos = [o[i] * strides[i] - geo[i][1] + kk[i] for i in range(nd)]
-                if all(0 <= pos[i] < x.shape[1 + i] for i in range(nd)):
-                    cells.append(x[(n, *pos)])
-            y[(n, *o)] = np.max(cells, axis=0) if mode == "max" else np.mean(cells, axis=0)
-    return np.moveaxis(y, -1, 1) if channels_first else y
-
-
-def bilinear_loop(x, factors):
-    """TF2 ``tf.image.resize(..., 'bilinear')`` (half-pixel centers), one pixel at a time."""
-    n, h, w, c = x.shape
-    oh, ow = h * factors[0], w * factors[1]
-    y = np.zeros((n, oh, ow, c))
-
-    def src(i, size_in, size_out):
-        f = (i + 0.5) * size_in / size_out - 0.5
-        lo = math.floor(f)
-        return max(lo, 0), min(math.ceil(f), size_in - 1), f - lo
-
-    for i in range(oh):
-        t, b, ly = src(i, h, oh)
-        for j in range(ow):
-            left, r, lx = src(j, w, ow)
-            top = x[:, t, left] + (x[:, t, r] - x[:, t, left]) * lx
-            bottom = x[:, b, left] + (x[:, b, r] - x[:, b, left]) * lx
-            y[:, i, j] = top + (bottom - top) * ly
-    return y
 
 
 # ------------------------------------------------------------------------------- pooling
