@@ -1,5 +1,6 @@
 """Models: ``Sequential``, functional ``Model``, and architecture (de)serialization."""
 
+from kviz.models import hooks as _hooks
 from kviz.models.cloning import clone_model
 from kviz.models.functional import Functional, Model
 from kviz.models.graph_config import model_from_config, model_from_json
@@ -12,4 +13,14 @@ __all__ = [
     "Sequential",
     "model_from_config",
     "model_from_json",
+    "load_model",
+    "save_model",
 ]
+
+
+def __getattr__(name):
+    # load_model/save_model live in kviz.saving (a higher level), which registers them in
+    # kviz.models.hooks when imported (``import kviz`` does that).
+    if name in ("load_model", "save_model"):
+        return _hooks.saving_function(name)
+    raise AttributeError(f"module 'kviz.models' has no attribute {name!r}")

@@ -23,6 +23,7 @@ from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import to_snake_case, unique_name
 from kviz.layers.base import Layer, shape_of
 from kviz.layers.input_spec import InputSpec, check_input_spec
+from kviz.models import hooks
 from kviz.models import summary as summary_lib
 from kviz.models.network import map_graph_network, normalize_io
 
@@ -338,6 +339,32 @@ class Model(TrainingMixin, Layer):
 
     def get_weights(self):
         return [np.array(w.data) for w in self.weights]
+
+    # ------------------------------------------------------------------------ saving
+    # The implementations live in kviz.saving (a higher level), registered in models.hooks.
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+        """Save the model: ``.h5``/``.hdf5`` Keras-2 HDF5 (architecture, weights, training
+        config, optimizer state), ``.keras`` Keras-3 zip. See :func:`kviz.saving.save_model`."""
+        hooks.saving_function("save_model")(
+            self,
+            filepath,
+            overwrite=overwrite,
+            include_optimizer=include_optimizer,
+            save_format=save_format,
+            **kwargs,
+        )
+
+    def save_weights(self, filepath, overwrite=True, save_format=None, **kwargs):
+        """Save the weights only: ``.h5`` Keras-2 layout, ``.weights.h5`` Keras-3 layout."""
+        hooks.saving_function("save_weights")(
+            self, filepath, overwrite=overwrite, save_format=save_format, **kwargs
+        )
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, **kwargs):
+        """Load weights saved by :meth:`save_weights` or :meth:`save` (kviz or Keras files)."""
+        return hooks.saving_function("load_weights")(
+            self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, **kwargs
+        )
 
     def reset_states(self):
         for layer in self.layers:
