@@ -1,0 +1,614 @@
+"""Fused per-time-step gate kernels of the recurrent layers (SimpleRNN, LSTM, GRU).
+
+A recurrent sequence costs, per time step, one matrix product with the recurrent kernel
+(BLAS, done by the caller in :mod:`kviz.ops.rnn_sequence`) and *everything else*: adding the
+precomputed input projection, the gate activations, the cell update, the mask (a masked step
+keeps the previous state and repeats the previous output) and, backwards, the gate
+derivatives. That elementwise remainder is one kernel call per step here, instead of a dozen
+NumPy temporaries.
+
+Functions come in forward/backward pairs per cell, with the same signature in two versions:
+
+* a Numba kernel (float32 arrays, C-contiguous rows), used when :func:`uses_numba` says so;
+* a NumPy version (``*_numpy``), used for float64 (gradient checks) and without numba.
+
+:func:`steps` returns the set to use for a dtype. Activations are passed as integer codes
+(:data:`ACTIVATIONS`: linear, tanh, sigmoid, hard_sigmoid, relu); derivatives are computed
+from the activation's *output*, so the forward pass stores activated gates only.
+
+**Exponentials.** LLVM cannot vectorise ``math.exp``/``math.tanh`` calls, and a scalar libm
+call per gate value made the LSTM gate kernel 4x slower than NumPy's SIMD ``np.exp``. The
+kernels therefore compute ``expm1`` with arithmetic that LLVM vectorises (8 float32 lanes on
+AVX2): ``expm1(x / 64)`` by a degree-8 Taylor polynomial, then six doublings
+``q <- q * (2 + q)`` (``expm1(2y) = expm1(y) * (2 + expm1(y))``), which keep the *relative*
+accuracy of ``expm1`` (no cancellation near 0). ``sigmoid(x) = 1 / (2 + expm1(-x))`` and
+``tanh(x) = q / (q + 2)`` with ``q = expm1(2x)``; arguments are clamped to [-40, 40]. The
+result is within ~3e-7 (absolute) of the exact value, about 1 ulp of float32 for values near
+1 -- well inside the 1e-5 tolerance against TensorFlow. This is why the kernels take float32
+only: float64 (finite-difference gradient checks) runs the exact NumPy versions.
+
+>>> import numpy as np
+>>> s = steps(np.dtype('float32'))
+>>> xp = np.zeros((1, 4), 'float32'); rec = np.zeros((1, 4), 'float32')
+>>> h0 = np.zeros((1, 1), 'float32'); c0 = np.ones((1, 1), 'float32')
+>>> gates = np.empty((1, 4), 'float32'); ac = np.empty((1, 1), 'float32')
+>>> h = np.empty((1, 1), 'float32'); c = np.empty((1, 1), 'float32'); out = np.empty((1, 1), 'float32')
+>>> keep = np.ones(1, np.bool_)
+>>> s.lstm_fwd(xp, rec, h0, c0, h0, keep, 1, 2, gates, ac, h, c, out)
+>>> c.round(6).tolist(), gates.round(6).tolist()   # f = i = o = 0.5, g = 0: c = 0.5 * 1
+([[0.5]], [[0.5, 0.5, 0.0, 0.5]])
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from kviz.kernels.jit import available, jit
+
+__all__ = ["ACTIVATIONS", "steps", "uses_numba", "activate", "derivative"]
+
+#: Activation codes understood by the kernels (the names of ``kviz.activations`` functions).
+ACTIVATIONS = {"linear": 0, "tanh": 1, "sigmoid": 2, "hard_sigmoid": 3, "relu": 4}
+
+_F32 = np.dtype(np.float32)
+
+
+def uses_numba(dtype) -> bool:
+    """True when the Numba kernels run for arrays of ``dtype`` (float32 and numba available)."""
+    return np.dtype(dtype) == _F32 and available()
+
+
+# ============================================================== element helpers (in kernels)
+# Plain Python functions: the kernels call them by their global names, which _bind() turns into
+# Numba dispatchers before the first kernel compiles (the kviz @jit objects are not callable
+# from compiled code). As plain functions they also make every kernel's ``py_func`` runnable.
+
+
+def _expm1(x):
+    x = min(max(x, np.float32(-40.0)), np.float32(40.0))
+    y = x * np.float32(0.015625)
+    q = y * (np.float32(1.0) + y * (np.float32(0.5) + y * (np.float32(1.0 / 6.0) + y * (
+        np.float32(1.0 / 24.0) + y * (np.float32(1.0 / 120.0) + y * (np.float32(1.0 / 720.0)
+        + y * (np.float32(1.0 / 5040.0) + y * np.float32(1.0 / 40320.0))))))))  # fmt: skip
+    two = np.float32(2.0)
+    q = q * (two + q)
+    q = q * (two + q)
+    q = q * (two + q)
+    q = q * (two + q)
+    q = q * (two + q)
+    q = q * (two + q)
+    return q
+
+
+def _act_sum(a, b, out, code):
+    """``out[k] = act(a[k] + b[k])`` over 1-D arrays (one loop per code: vectorisable)."""
+    n = out.shape[0]
+    one, two = np.float32(1.0), np.float32(2.0)
+    if code == 1:
+        for k in range(n):
+            q = _expm1(two * (a[k] + b[k]))
+            out[k] = q / (q + two)
+    elif code == 2:
+        for k in range(n):
+            out[k] = one / (two + _expm1(-(a[k] + b[k])))
+    elif code == 3:
+        for k in range(n):
+            out[k] = min(
+                max(np.float32(0.2) * (a[k] + b[k]) + np.float32(0.5), np.float32(0.0)), one
+            )
+    elif code == 4:
+        for k in range(n):
+            out[k] = max(a[k] + b[k], np.float32(0.0))
+    else:
+        for k in range(n):
+            out[k] = a[k] + b[k]
+
+
+def _act1(a, out, code):
+    """``out[k] = act(a[k])``."""
+    n = out.shape[0]
+    one, two = np.float32(1.0), np.float32(2.0)
+    if code == 1:
+        for k in range(n):
+            q = _expm1(two * a[k])
+            out[k] = q / (q + two)
+    elif code == 2:
+        for k in range(n):
+            out[k] = one / (two + _expm1(-a[k]))
+    elif code == 3:
+        for k in range(n):
+            out[k] = min(max(np.float32(0.2) * a[k] + np.float32(0.5), np.float32(0.0)), one)
+    elif code == 4:
+        for k in range(n):
+            out[k] = max(a[k], np.float32(0.0))
+    else:
+        for k in range(n):
+            out[k] = a[k]
+
+
+def _dact(g, y, out, code):
+    """``out[k] = g[k] * act'(x)`` where ``y[k] = act(x)``."""
+    n = out.shape[0]
+    one, zero = np.float32(1.0), np.float32(0.0)
+    if code == 1:
+        for k in range(n):
+            out[k] = g[k] * (one - y[k] * y[k])
+    elif code == 2:
+        for k in range(n):
+            out[k] = g[k] * (y[k] * (one - y[k]))
+    elif code == 3:
+        for k in range(n):
+            out[k] = g[k] * np.float32(0.2) if zero < y[k] < one else zero
+    elif code == 4:
+        for k in range(n):
+            out[k] = g[k] if y[k] > zero else zero
+    else:
+        for k in range(n):
+            out[k] = g[k]
+
+
+_HELPERS = {"_expm1": _expm1, "_act_sum": _act_sum, "_act1": _act1, "_dact": _dact}
+_bound = []
+
+
+def _bind():
+    """Replace the helper globals by Numba dispatchers (once, before any kernel compiles)."""
+    if _bound:
+        return
+    g = globals()
+    for name, fn in _HELPERS.items():
+        g[name] = jit()(fn).dispatcher
+    _bound.append(True)
+
+
+# ===================================================================================== kernels
+# Shapes: B batch rows, U units. ``keep`` (B,) bool: False for a masked step of that row.
+# Forward outputs are written into the arrays passed; ``out`` may be the same array as
+# ``out_prev`` (in place), ``h``/``c`` never alias ``h_prev``/``c_prev``.
+
+
+@jit()
+def _simple_fwd(xp, rec, h_prev, out_prev, keep, act, h, out):
+    for b in range(h.shape[0]):
+        if keep[b]:
+            _act_sum(xp[b], rec[b], h[b], act)
+            out[b, :] = h[b]
+        else:
+            h[b, :] = h_prev[b]
+            out[b, :] = out_prev[b]
+
+
+@jit()
+def _simple_bwd(dout, has_dout, ghr, gh, gout, keep, act, h, dz):
+    # on entry gh + ghr is dL/dh_t (state), gout + dout is dL/dout_t; on exit gh / gout hold
+    # the parts of dL/dh_{t-1} / dL/dout_{t-1} that bypass the recurrent product
+    units = h.shape[1]
+    for b in range(h.shape[0]):
+        if keep[b]:
+            for j in range(units):
+                v = gh[b, j] + ghr[b, j] + gout[b, j]
+                if has_dout:
+                    v += dout[b, j]
+                gh[b, j] = v
+            _dact(gh[b], h[b], dz[b], act)
+            gh[b, :] = 0
+            gout[b, :] = 0
+        else:
+            dz[b, :] = 0
+            for j in range(units):
+                gh[b, j] += ghr[b, j]
+                if has_dout:
+                    gout[b, j] += dout[b, j]
+
+
+@jit()
+def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, c, out):
+    units = h.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    for b in range(h.shape[0]):
+        if keep[b]:
+            xb, rb, gb = xp[b], rec[b], gates[b]
+            _act_sum(xb[:u2], rb[:u2], gb[:u2], ract)
+            _act_sum(xb[u2:u3], rb[u2:u3], gb[u2:u3], act)
+            _act_sum(xb[u3:], rb[u3:], gb[u3:], ract)
+            cb, cp = c[b], c_prev[b]
+            for j in range(units):
+                cb[j] = gb[units + j] * cp[j] + gb[j] * gb[u2 + j]
+            _act1(cb, ac[b], act)
+            hb, ab = h[b], ac[b]
+            for j in range(units):
+                hb[j] = gb[u3 + j] * ab[j]
+            out[b, :] = hb
+        else:
+            h[b, :] = h_prev[b]
+            c[b, :] = c_prev[b]
+            out[b, :] = out_prev[b]
+
+
+@jit()
+def _lstm_bwd(dout, has_dout, ghr, gh, gc, gout, keep, act, ract, gates, ac, c_prev, dz, tmp):
+    # tmp: (2, U) scratch. dz gets dL/d(pre-activation gates) [i, f, c, o].
+    units = gh.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    for b in range(gh.shape[0]):
+        ghb, gcb, gob = gh[b], gc[b], gout[b]
+        if keep[b]:
+            dh = tmp[0]
+            for j in range(units):
+                v = ghb[j] + ghr[b, j] + gob[j]
+                if has_dout:
+                    v += dout[b, j]
+                dh[j] = v
+            gb, ab, zb = gates[b], ac[b], dz[b]
+            dtc = tmp[1]
+            for j in range(units):
+                dtc[j] = dh[j] * gb[u3 + j]  # d(act(c)) = dh * o
+            _dact(dtc, ab, dtc, act)  # -> d(c) through h
+            for j in range(units):
+                dc = gcb[j] + dtc[j]
+                zb[j] = dc * gb[u2 + j]  # d(i) = dc * g
+                zb[units + j] = dc * c_prev[b, j]  # d(f) = dc * c_prev
+                zb[u2 + j] = dc * gb[j]  # d(g) = dc * i
+                zb[u3 + j] = dh[j] * ab[j]  # d(o) = dh * act(c)
+                gcb[j] = dc * gb[units + j]  # dc_prev = dc * f
+            _dact(zb[:u2], gb[:u2], zb[:u2], ract)
+            _dact(zb[u2:u3], gb[u2:u3], zb[u2:u3], act)
+            _dact(zb[u3:], gb[u3:], zb[u3:], ract)
+            ghb[:] = 0
+            gob[:] = 0
+        else:
+            dz[b, :] = 0
+            for j in range(units):
+                ghb[j] += ghr[b, j]
+                if has_dout:
+                    gob[j] += dout[b, j]
+
+
+@jit()
+def _gru_fwd(xp, rec, brec, h_prev, out_prev, keep, act, ract, gates, h, out, tmp):
+    # reset_after=True. gates row: [z, r, hh, rh] with rh = h_prev @ R_h + b_rec_h.
+    # tmp: (3U,) scratch.
+    units = h.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    for b in range(h.shape[0]):
+        if keep[b]:
+            xb, rb, gb = xp[b], rec[b], gates[b]
+            for k in range(u3):
+                tmp[k] = rb[k] + brec[k]
+            _act_sum(xb[:u2], tmp[:u2], gb[:u2], ract)
+            for j in range(units):
+                gb[u3 + j] = tmp[u2 + j]
+                tmp[j] = gb[units + j] * tmp[u2 + j]  # r * rh
+            _act_sum(xb[u2:u3], tmp[:units], gb[u2:u3], act)
+            hb, hp = h[b], h_prev[b]
+            for j in range(units):
+                z = gb[j]
+                hb[j] = z * hp[j] + (np.float32(1.0) - z) * gb[u2 + j]
+            out[b, :] = hb
+        else:
+            h[b, :] = h_prev[b]
+            out[b, :] = out_prev[b]
+
+
+@jit()
+def _gru_bwd(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp, drec, tmp):
+    # reset_after=True. dxp: dL/d(x-projection) [z, r, hh]; drec: dL/d(h_prev @ R + b_rec).
+    units = gh.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
+    for b in range(gh.shape[0]):
+        ghb, gob = gh[b], gout[b]
+        if keep[b]:
+            gb, xb, rb = gates[b], dxp[b], drec[b]
+            dh = tmp[0]
+            for j in range(units):
+                v = ghb[j] + ghr[b, j] + gob[j]
+                if has_dout:
+                    v += dout[b, j]
+                dh[j] = v
+            for j in range(units):
+                z = gb[j]
+                xb[j] = dh[j] * (h_prev[b, j] - gb[u2 + j])  # d(z) before act'
+                xb[u2 + j] = dh[j] * (one - z)  # d(hh) before act'
+                ghb[j] = dh[j] * z  # direct path h_prev -> h
+            _dact(xb[:units], gb[:units], xb[:units], ract)
+            _dact(xb[u2:u3], gb[u2:u3], xb[u2:u3], act)
+            for j in range(units):
+                dah = xb[u2 + j]
+                xb[units + j] = dah * gb[u3 + j]  # d(r) before act'
+                rb[u2 + j] = dah * gb[units + j]  # d(rh) = d(a_h) * r
+            _dact(xb[units:u2], gb[units:u2], xb[units:u2], ract)
+            for j in range(u2):
+                rb[j] = xb[j]
+            gob[:] = 0
+        else:
+            dxp[b, :] = 0
+            drec[b, :] = 0
+            for j in range(units):
+                ghb[j] += ghr[b, j]
+                if has_dout:
+                    gob[j] += dout[b, j]
+
+
+@jit()
+def _gru1_fwd_a(xp, rec, hd, ract, gates, rin):
+    # reset_after=False, part 1: z, r from the first 2U columns; rin = r * hd (input of R_h)
+    units = hd.shape[1]
+    u2 = 2 * units
+    for b in range(hd.shape[0]):
+        gb = gates[b]
+        _act_sum(xp[b, :u2], rec[b], gb[:u2], ract)
+        for j in range(units):
+            rin[b, j] = gb[units + j] * hd[b, j]
+
+
+@jit()
+def _gru1_fwd_b(xp, rh, h_prev, out_prev, keep, act, gates, h, out):
+    # part 2: hh = act(x_h + rh); h = z * h_prev + (1 - z) * hh
+    units = h.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    for b in range(h.shape[0]):
+        if keep[b]:
+            gb = gates[b]
+            _act_sum(xp[b, u2:u3], rh[b], gb[u2:u3], act)
+            hb, hp = h[b], h_prev[b]
+            for j in range(units):
+                z = gb[j]
+                hb[j] = z * hp[j] + (np.float32(1.0) - z) * gb[u2 + j]
+            out[b, :] = hb
+        else:
+            h[b, :] = h_prev[b]
+            out[b, :] = out_prev[b]
+
+
+@jit()
+def _gru1_bwd_a(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp, tmp):
+    # dxp[:, :U] = d(z pre-act), dxp[:, 2U:] = d(hh pre-act); gh <- direct part dh * z
+    units = gh.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
+    for b in range(gh.shape[0]):
+        ghb, gob = gh[b], gout[b]
+        if keep[b]:
+            gb, xb = gates[b], dxp[b]
+            dh = tmp[0]
+            for j in range(units):
+                v = ghb[j] + ghr[b, j] + gob[j]
+                if has_dout:
+                    v += dout[b, j]
+                dh[j] = v
+            for j in range(units):
+                z = gb[j]
+                xb[j] = dh[j] * (h_prev[b, j] - gb[u2 + j])
+                xb[u2 + j] = dh[j] * (one - z)
+                ghb[j] = dh[j] * z
+            _dact(xb[:units], gb[:units], xb[:units], ract)
+            _dact(xb[u2:u3], gb[u2:u3], xb[u2:u3], act)
+            gob[:] = 0
+        else:
+            dxp[b, :] = 0
+            for j in range(units):
+                ghb[j] += ghr[b, j]
+                if has_dout:
+                    gob[j] += dout[b, j]
+
+
+@jit()
+def _gru1_bwd_b(drin, hd, ract, gates, dxp, ghd):
+    # d(r pre-act) = drin * hd * r'; ghd = drin * r (gradient reaching hd through rin)
+    units = hd.shape[1]
+    u2 = 2 * units
+    for b in range(hd.shape[0]):
+        gb, xb = gates[b], dxp[b]
+        for j in range(units):
+            xb[units + j] = drin[b, j] * hd[b, j]
+            ghd[b, j] = drin[b, j] * gb[units + j]
+        _dact(xb[units:u2], gb[units:u2], xb[units:u2], ract)
+
+
+# ============================================================================ NumPy versions
+def activate(x, code):
+    """NumPy activation by code (exact ``exp``/``tanh``)."""
+    if code == 1:
+        return np.tanh(x)
+    if code == 2:
+        one = x.dtype.type(1)
+        return one / (one + np.exp(-x))
+    if code == 3:
+        return np.clip(x * x.dtype.type(0.2) + x.dtype.type(0.5), 0, 1).astype(x.dtype, copy=False)
+    if code == 4:
+        return np.maximum(x, 0)
+    return x
+
+
+def derivative(y, code):
+    """``act'(x)`` from ``y = act(x)``, in NumPy."""
+    one = y.dtype.type(1)
+    if code == 1:
+        return one - y * y
+    if code == 2:
+        return y * (one - y)
+    if code == 3:
+        return np.where((y > 0) & (y < 1), y.dtype.type(0.2), y.dtype.type(0))
+    if code == 4:
+        return (y > 0).astype(y.dtype)
+    return np.ones_like(y)
+
+
+def _rows(keep, new, old):
+    """``new`` where ``keep`` (per row), else ``old``."""
+    return np.where(keep[:, None], new, old)
+
+
+def simple_fwd_numpy(xp, rec, h_prev, out_prev, keep, act, h, out):
+    hn = activate(xp + rec, act)
+    h[...] = _rows(keep, hn, h_prev)
+    out[...] = _rows(keep, hn, out_prev)
+
+
+def _total(ghr, gh, gout, dout, has_dout):
+    go = gout + dout if has_dout else gout
+    return gh + ghr, go
+
+
+def _carry(keep, gstate, go, gh, gout, direct=None):
+    """Update the carries: kept rows pass ``direct`` (or 0) on, masked rows pass everything."""
+    gh[...] = _rows(keep, 0 if direct is None else direct, gstate)
+    gout[...] = _rows(keep, 0, go)
+
+
+def simple_bwd_numpy(dout, has_dout, ghr, gh, gout, keep, act, h, dz):
+    gs, go = _total(ghr, gh, gout, dout, has_dout)
+    dz[...] = _rows(keep, (gs + go) * derivative(h, act), 0)
+    _carry(keep, gs, go, gh, gout)
+
+
+def lstm_fwd_numpy(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, c, out):
+    u = h.shape[1]
+    z = xp + rec
+    gates[:, : 2 * u] = activate(z[:, : 2 * u], ract)
+    gates[:, 2 * u : 3 * u] = activate(z[:, 2 * u : 3 * u], act)
+    gates[:, 3 * u :] = activate(z[:, 3 * u :], ract)
+    i, f, g, o = gates[:, :u], gates[:, u : 2 * u], gates[:, 2 * u : 3 * u], gates[:, 3 * u :]
+    cn = f * c_prev + i * g
+    ac[...] = activate(cn, act)
+    hn = o * ac
+    h[...] = _rows(keep, hn, h_prev)
+    c[...] = _rows(keep, cn, c_prev)
+    out[...] = _rows(keep, hn, out_prev)
+
+
+def lstm_bwd_numpy(dout, has_dout, ghr, gh, gc, gout, keep, act, ract, gates, ac, c_prev, dz, tmp):
+    u = gh.shape[1]
+    gs, go = _total(ghr, gh, gout, dout, has_dout)
+    dh = gs + go
+    i, f, g, o = gates[:, :u], gates[:, u : 2 * u], gates[:, 2 * u : 3 * u], gates[:, 3 * u :]
+    dc = gc + dh * o * derivative(ac, act)
+    d = np.concatenate(
+        [
+            dc * g * derivative(i, ract),
+            dc * c_prev * derivative(f, ract),
+            dc * i * derivative(g, act),
+            dh * ac * derivative(o, ract),
+        ],
+        axis=1,
+    )
+    dz[...] = _rows(keep, d, 0)
+    gc[...] = _rows(keep, dc * f, gc)
+    _carry(keep, gs, go, gh, gout)
+
+
+def gru_fwd_numpy(xp, rec, brec, h_prev, out_prev, keep, act, ract, gates, h, out, tmp):
+    u = h.shape[1]
+    rb = rec + brec
+    zr = activate(xp[:, : 2 * u] + rb[:, : 2 * u], ract)
+    z, r = zr[:, :u], zr[:, u:]
+    rh = rb[:, 2 * u :]
+    hh = activate(xp[:, 2 * u :] + r * rh, act)
+    gates[...] = np.concatenate([z, r, hh, rh], axis=1)
+    hn = z * h_prev + (1 - z) * hh
+    h[...] = _rows(keep, hn, h_prev)
+    out[...] = _rows(keep, hn, out_prev)
+
+
+def gru_bwd_numpy(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp, drec, tmp):
+    u = gh.shape[1]
+    gs, go = _total(ghr, gh, gout, dout, has_dout)
+    dh = gs + go
+    z, r, hh, rh = (gates[:, k * u : (k + 1) * u] for k in range(4))
+    dzp = dh * (h_prev - hh) * derivative(z, ract)
+    dah = dh * (1 - z) * derivative(hh, act)
+    drp = dah * rh * derivative(r, ract)
+    dxp[...] = _rows(keep, np.concatenate([dzp, drp, dah], axis=1), 0)
+    drec[...] = _rows(keep, np.concatenate([dzp, drp, dah * r], axis=1), 0)
+    _carry(keep, gs, go, gh, gout, direct=dh * z)
+
+
+def gru1_fwd_a_numpy(xp, rec, hd, ract, gates, rin):
+    u = hd.shape[1]
+    gates[:, : 2 * u] = activate(xp[:, : 2 * u] + rec, ract)
+    rin[...] = gates[:, u : 2 * u] * hd
+
+
+def gru1_fwd_b_numpy(xp, rh, h_prev, out_prev, keep, act, gates, h, out):
+    u = h.shape[1]
+    hh = activate(xp[:, 2 * u :] + rh, act)
+    gates[:, 2 * u : 3 * u] = hh
+    z = gates[:, :u]
+    hn = z * h_prev + (1 - z) * hh
+    h[...] = _rows(keep, hn, h_prev)
+    out[...] = _rows(keep, hn, out_prev)
+
+
+def gru1_bwd_a_numpy(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp, tmp):
+    u = gh.shape[1]
+    gs, go = _total(ghr, gh, gout, dout, has_dout)
+    dh = gs + go
+    z, hh = gates[:, :u], gates[:, 2 * u : 3 * u]
+    dxp[:, :u] = _rows(keep, dh * (h_prev - hh) * derivative(z, ract), 0)
+    dxp[:, 2 * u :] = _rows(keep, dh * (1 - z) * derivative(hh, act), 0)
+    _carry(keep, gs, go, gh, gout, direct=dh * z)
+
+
+def gru1_bwd_b_numpy(drin, hd, ract, gates, dxp, ghd):
+    u = hd.shape[1]
+    r = gates[:, u : 2 * u]
+    dxp[:, u : 2 * u] = drin * hd * derivative(r, ract)
+    ghd[...] = drin * r
+
+
+# ================================================================================== dispatch
+_NUMPY = SimpleNamespace(
+    numba=False,
+    simple_fwd=simple_fwd_numpy,
+    simple_bwd=simple_bwd_numpy,
+    lstm_fwd=lstm_fwd_numpy,
+    lstm_bwd=lstm_bwd_numpy,
+    gru_fwd=gru_fwd_numpy,
+    gru_bwd=gru_bwd_numpy,
+    gru1_fwd_a=gru1_fwd_a_numpy,
+    gru1_fwd_b=gru1_fwd_b_numpy,
+    gru1_bwd_a=gru1_bwd_a_numpy,
+    gru1_bwd_b=gru1_bwd_b_numpy,
+)
+
+KERNELS = {
+    "simple_fwd": _simple_fwd,
+    "simple_bwd": _simple_bwd,
+    "lstm_fwd": _lstm_fwd,
+    "lstm_bwd": _lstm_bwd,
+    "gru_fwd": _gru_fwd,
+    "gru_bwd": _gru_bwd,
+    "gru1_fwd_a": _gru1_fwd_a,
+    "gru1_fwd_b": _gru1_fwd_b,
+    "gru1_bwd_a": _gru1_bwd_a,
+    "gru1_bwd_b": _gru1_bwd_b,
+}
+
+
+class _LazyKernels:
+    """Attribute access gives the Numba dispatcher of a kernel (created on first use)."""
+
+    numba = True
+
+    def __getattr__(self, name):
+        if name not in KERNELS:
+            raise AttributeError(name)
+        _bind()
+        disp = KERNELS[name].dispatcher
+        setattr(self, name, disp)
+        return disp
+
+
+_KERNELS = _LazyKernels()
+
+
+def steps(dtype, use_numba=None):
+    """The step functions for arrays of ``dtype``: Numba kernels for float32 (when numba is
+    available, or ``use_numba=True``), else the NumPy versions. Both sets have the same
+    signatures; ``.numba`` says which one it is."""
+    if use_numba is None:
+        use_numba = uses_numba(dtype)
+    return _KERNELS if use_numba else _NUMPY

@@ -1,0 +1,375 @@
+"""Whole-sequence primitives of SimpleRNN, LSTM and GRU: forward over time and backward
+through time as one vector-Jacobian product.
+
+Forward, per sequence: the input projection of **all** time steps is one matrix product
+``(T*B, F) @ (F, G*U)`` (G = 1, 4, 3 gates); per step there is one product with the
+recurrent kernel ``(B, U) @ (U, G*U)`` and one fused gate kernel
+(:mod:`kviz.kernels.rnn`). Backward, per step: the gate kernel's adjoint and one product
+with the transposed recurrent kernel; the weight gradients are then three large products
+over all steps at once (``dW = X^T dZ``, ``dU = H^T dZ``, ``dx = dZ W^T``).
+
+Every primitive has a single output, the *packed* array ``(B, To + S, U)``: the outputs
+(``To = T`` with ``return_sequences``, else 1: the last output) followed by the S final
+states (``h``, and ``c`` for the LSTM). :mod:`kviz.ops.rnn` slices it.
+
+Semantics (Keras 2): time runs over axis 1; with ``go_backwards`` the input is read from the
+last step to the first and the outputs come in that processing order. A masked step
+(``mask[b, t]`` False) keeps the states of row ``b`` and repeats its previous output (zeros
+before the first unmasked step). ``in_mask`` (B, F) and ``rec_mask`` (B, U) are dropout masks
+fixed for the whole sequence and shared by the gates (Keras 2.2's ``implementation=2``
+layout): the input projection uses ``x * in_mask``, every recurrent product ``h * rec_mask``;
+the GRU's ``z * h`` mixing uses the unmasked state.
+
+Dtypes: the arrays are computed in their common float dtype; float32 uses the Numba kernels,
+float64 (gradient checks) the exact NumPy step functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kviz.kernels import rnn as kr
+from kviz.ops.core import Primitive
+
+__all__ = ["simple_rnn_sequence", "lstm_sequence", "gru_sequence", "N_STATES"]
+
+N_STATES = {"simple_rnn": 1, "lstm": 2, "gru": 1}
+
+
+# ------------------------------------------------------------------------------ shared setup
+def _prepare(x, w, r, mask, go_backwards, in_mask):
+    """Time-major inputs ``(T, B, F)`` (reversed for go_backwards), the per-step keep rows
+    ``(T, B)`` and the input projection ``(T, B, G*U)`` (without bias)."""
+    batch, steps, feat = x.shape
+    if in_mask is not None:
+        x = x * in_mask[:, None, :]
+    xt = x.transpose(1, 0, 2)
+    if go_backwards:
+        xt = xt[::-1]
+    xt = np.ascontiguousarray(xt).reshape(steps * batch, feat)
+    if mask is None:
+        keep = np.ones((steps, batch), dtype=np.bool_)
+    else:
+        keep = np.asarray(mask, dtype=np.bool_).T
+        keep = np.ascontiguousarray(keep[::-1] if go_backwards else keep)
+    xp = (xt @ w).reshape(steps, batch, w.shape[1])
+    return xt, keep, xp
+
+
+def _outputs_buffer(steps, batch, units, dtype, return_sequences):
+    if return_sequences:
+        return np.empty((steps, batch, units), dtype)
+    return np.zeros((1, batch, units), dtype)
+
+
+def _out_slots(out, t, zeros):
+    """(out_prev, out_t) for step t: the sequence buffer, or one row updated in place."""
+    if out.shape[0] == 1:
+        return out[0], out[0]
+    return (out[t - 1] if t else zeros), out[t]
+
+
+def _pack(out, states):
+    b = out.shape[1]
+    parts = [out.transpose(1, 0, 2)] + [s.reshape(b, 1, -1) for s in states]
+    return np.concatenate(parts, axis=1)
+
+
+def _unpack_grad(g, steps, return_sequences, n_states):
+    """Gradient of the packed output -> (time-major output gradient or None, initial output
+    carry, state gradients)."""
+    to = steps if return_sequences else 1
+    batch, units = g.shape[0], g.shape[2]
+    gstates = [np.array(g[:, to + k]) for k in range(n_states)]
+    if return_sequences:
+        dout = np.ascontiguousarray(g[:, :to].transpose(1, 0, 2))
+        gout = np.zeros((batch, units), g.dtype)
+    else:
+        dout = None
+        gout = np.array(g[:, 0])
+    return dout, gout, gstates
+
+
+def _input_grads(dz2, xt, w, steps, batch, go_backwards, in_mask):
+    """dW, dx from the stacked pre-activation gradients ``dz2`` (T*B, G*U)."""
+    dw = xt.T @ dz2
+    dxt = (dz2 @ w.T).reshape(steps, batch, -1)
+    if go_backwards:
+        dxt = dxt[::-1]
+    dx = dxt.transpose(1, 0, 2)
+    if in_mask is not None:
+        dx = dx * in_mask[:, None, :]
+    return np.ascontiguousarray(dx), dw
+
+
+def _common(*arrays):
+    dtype = np.result_type(*[a for a in arrays if a is not None])
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float32)
+    return dtype, [None if a is None else np.asarray(a, dtype=dtype) for a in arrays]
+
+
+def _params(p):
+    return (
+        p.get("mask"),
+        bool(p.get("go_backwards", False)),
+        bool(p.get("return_sequences", False)),
+        p.get("in_mask"),
+        p.get("rec_mask"),
+    )
+
+
+# ----------------------------------------------------------------------------------- SimpleRNN
+def _simple_fwd(x, h0, w, r, b=None, **p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act = p.get("act", 1)
+    dtype, (x, h0, w, r, b) = _common(x, h0, w, r, b)
+    batch, steps, _ = x.shape
+    units = r.shape[0]
+    xt, keep, xp = _prepare(x, w, r, mask, backwards, in_mask)
+    if b is not None:
+        xp += b
+    k = kr.steps(dtype)
+    hs = np.empty((steps + 1, batch, units), dtype)
+    hs[0] = h0
+    out = _outputs_buffer(steps, batch, units, dtype, seqs)
+    zeros = np.zeros((batch, units), dtype)
+    rec = np.empty((batch, units), dtype)
+    for t in range(steps):
+        hd = hs[t] if rec_mask is None else hs[t] * rec_mask
+        np.matmul(hd, r, out=rec)
+        prev, cur = _out_slots(out, t, zeros)
+        k.simple_fwd(xp[t], rec, hs[t], prev, keep[t], act, hs[t + 1], cur)
+    return _pack(out, [hs[steps]]), (xt, keep, hs)
+
+
+def _simple_bwd(g, packed, xs, res, p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act = p.get("act", 1)
+    x, h0, w, r, b = xs
+    dtype, (w, r) = _common(w, r)
+    g = np.asarray(g, dtype)
+    xt, keep, hs = res
+    steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
+    k = kr.steps(dtype)
+    dz = np.empty((steps, batch, units), dtype)
+    ghr = np.zeros((batch, units), dtype)
+    rt = np.ascontiguousarray(r.T)
+    dummy = ghr if dout is None else None
+    for t in range(steps - 1, -1, -1):
+        k.simple_bwd(dummy if dout is None else dout[t], dout is not None, ghr, gh, gout,
+                     keep[t], act, hs[t + 1], dz[t])  # fmt: skip
+        np.matmul(dz[t], rt, out=ghr)
+        if rec_mask is not None:
+            ghr *= rec_mask
+    dz2 = dz.reshape(steps * batch, units)
+    hprev = hs[:steps].reshape(steps * batch, units)
+    if rec_mask is not None:
+        hprev = (hs[:steps] * rec_mask).reshape(steps * batch, units)
+    dr = hprev.T @ dz2
+    dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask)
+    db = None if b is None else dz2.sum(axis=0)
+    return dx, gh + ghr, dw, dr, db
+
+
+simple_rnn_sequence = Primitive("simple_rnn_sequence", _simple_fwd, _simple_bwd)
+
+
+# ---------------------------------------------------------------------------------------- LSTM
+def _lstm_fwd(x, h0, c0, w, r, b=None, **p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act, ract = p.get("act", 1), p.get("ract", 2)
+    dtype, (x, h0, c0, w, r, b) = _common(x, h0, c0, w, r, b)
+    batch, steps, _ = x.shape
+    units = r.shape[0]
+    xt, keep, xp = _prepare(x, w, r, mask, backwards, in_mask)
+    if b is not None:
+        xp += b
+    k = kr.steps(dtype)
+    hs = np.empty((steps + 1, batch, units), dtype)
+    cs = np.empty((steps + 1, batch, units), dtype)
+    hs[0], cs[0] = h0, c0
+    gates = np.empty((steps, batch, 4 * units), dtype)
+    acs = np.empty((steps, batch, units), dtype)
+    out = _outputs_buffer(steps, batch, units, dtype, seqs)
+    zeros = np.zeros((batch, units), dtype)
+    rec = np.empty((batch, 4 * units), dtype)
+    for t in range(steps):
+        hd = hs[t] if rec_mask is None else hs[t] * rec_mask
+        np.matmul(hd, r, out=rec)
+        prev, cur = _out_slots(out, t, zeros)
+        k.lstm_fwd(xp[t], rec, hs[t], cs[t], prev, keep[t], act, ract, gates[t], acs[t],
+                   hs[t + 1], cs[t + 1], cur)  # fmt: skip
+    return _pack(out, [hs[steps], cs[steps]]), (xt, keep, hs, cs, gates, acs)
+
+
+def _lstm_bwd(g, packed, xs, res, p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act, ract = p.get("act", 1), p.get("ract", 2)
+    x, h0, c0, w, r, b = xs
+    dtype, (w, r) = _common(w, r)
+    g = np.asarray(g, dtype)
+    xt, keep, hs, cs, gates, acs = res
+    steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    dout, gout, (gh, gc) = _unpack_grad(g, steps, seqs, 2)
+    k = kr.steps(dtype)
+    dz = np.empty((steps, batch, 4 * units), dtype)
+    ghr = np.zeros((batch, units), dtype)
+    tmp = np.empty((2, units), dtype)
+    rt = np.ascontiguousarray(r.T)
+    for t in range(steps - 1, -1, -1):
+        k.lstm_bwd(ghr if dout is None else dout[t], dout is not None, ghr, gh, gc, gout,
+                   keep[t], act, ract, gates[t], acs[t], cs[t], dz[t], tmp)  # fmt: skip
+        np.matmul(dz[t], rt, out=ghr)
+        if rec_mask is not None:
+            ghr *= rec_mask
+    dz2 = dz.reshape(steps * batch, 4 * units)
+    hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
+    dr = hprev.reshape(steps * batch, units).T @ dz2
+    dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask)
+    db = None if b is None else dz2.sum(axis=0)
+    return dx, gh + ghr, gc, dw, dr, db
+
+
+lstm_sequence = Primitive("lstm_sequence", _lstm_fwd, _lstm_bwd)
+
+
+# ----------------------------------------------------------------------------------------- GRU
+def _gru_fwd(x, h0, w, r, b=None, **p):
+    if p.get("reset_after", True):
+        return _gru_after_fwd(x, h0, w, r, b, **p)
+    return _gru_before_fwd(x, h0, w, r, b, **p)
+
+
+def _gru_bwd(g, packed, xs, res, p):
+    if p.get("reset_after", True):
+        return _gru_after_bwd(g, packed, xs, res, p)
+    return _gru_before_bwd(g, packed, xs, res, p)
+
+
+def _gru_after_fwd(x, h0, w, r, b=None, **p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act, ract = p.get("act", 1), p.get("ract", 2)
+    dtype, (x, h0, w, r, b) = _common(x, h0, w, r, b)
+    batch, steps, _ = x.shape
+    units = r.shape[0]
+    xt, keep, xp = _prepare(x, w, r, mask, backwards, in_mask)
+    if b is not None:
+        xp += b[0]
+        brec = np.ascontiguousarray(b[1])
+    else:
+        brec = np.zeros(3 * units, dtype)
+    k = kr.steps(dtype)
+    hs = np.empty((steps + 1, batch, units), dtype)
+    hs[0] = h0
+    gates = np.empty((steps, batch, 4 * units), dtype)
+    out = _outputs_buffer(steps, batch, units, dtype, seqs)
+    zeros = np.zeros((batch, units), dtype)
+    rec = np.empty((batch, 3 * units), dtype)
+    tmp = np.empty(3 * units, dtype)
+    for t in range(steps):
+        hd = hs[t] if rec_mask is None else hs[t] * rec_mask
+        np.matmul(hd, r, out=rec)
+        prev, cur = _out_slots(out, t, zeros)
+        k.gru_fwd(xp[t], rec, brec, hs[t], prev, keep[t], act, ract, gates[t], hs[t + 1], cur,
+                  tmp)  # fmt: skip
+    return _pack(out, [hs[steps]]), (xt, keep, hs, gates)
+
+
+def _gru_after_bwd(g, packed, xs, res, p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act, ract = p.get("act", 1), p.get("ract", 2)
+    x, h0, w, r, b = xs
+    dtype, (w, r) = _common(w, r)
+    g = np.asarray(g, dtype)
+    xt, keep, hs, gates = res
+    steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
+    k = kr.steps(dtype)
+    dxp = np.empty((steps, batch, 3 * units), dtype)
+    drec = np.empty((steps, batch, 3 * units), dtype)
+    ghr = np.zeros((batch, units), dtype)
+    tmp = np.empty((1, units), dtype)
+    rt = np.ascontiguousarray(r.T)
+    for t in range(steps - 1, -1, -1):
+        k.gru_bwd(ghr if dout is None else dout[t], dout is not None, ghr, gh, gout, keep[t],
+                  act, ract, gates[t], hs[t], dxp[t], drec[t], tmp)  # fmt: skip
+        np.matmul(drec[t], rt, out=ghr)
+        if rec_mask is not None:
+            ghr *= rec_mask
+    dx2 = dxp.reshape(steps * batch, 3 * units)
+    dr2 = drec.reshape(steps * batch, 3 * units)
+    hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
+    dr = hprev.reshape(steps * batch, units).T @ dr2
+    dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask)
+    db = None if b is None else np.stack([dx2.sum(axis=0), dr2.sum(axis=0)])
+    return dx, gh + ghr, dw, dr, db
+
+
+def _gru_before_fwd(x, h0, w, r, b=None, **p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act, ract = p.get("act", 1), p.get("ract", 2)
+    dtype, (x, h0, w, r, b) = _common(x, h0, w, r, b)
+    batch, steps, _ = x.shape
+    units = r.shape[0]
+    xt, keep, xp = _prepare(x, w, r, mask, backwards, in_mask)
+    if b is not None:
+        xp += b
+    r_zr, r_h = np.ascontiguousarray(r[:, : 2 * units]), np.ascontiguousarray(r[:, 2 * units :])
+    k = kr.steps(dtype)
+    hs = np.empty((steps + 1, batch, units), dtype)
+    hs[0] = h0
+    gates = np.empty((steps, batch, 3 * units), dtype)
+    rins = np.empty((steps, batch, units), dtype)
+    out = _outputs_buffer(steps, batch, units, dtype, seqs)
+    zeros = np.zeros((batch, units), dtype)
+    rec = np.empty((batch, 2 * units), dtype)
+    rh = np.empty((batch, units), dtype)
+    for t in range(steps):
+        hd = hs[t] if rec_mask is None else hs[t] * rec_mask
+        np.matmul(hd, r_zr, out=rec)
+        k.gru1_fwd_a(xp[t], rec, hd, ract, gates[t], rins[t])
+        np.matmul(rins[t], r_h, out=rh)
+        prev, cur = _out_slots(out, t, zeros)
+        k.gru1_fwd_b(xp[t], rh, hs[t], prev, keep[t], act, gates[t], hs[t + 1], cur)
+    return _pack(out, [hs[steps]]), (xt, keep, hs, gates, rins)
+
+
+def _gru_before_bwd(g, packed, xs, res, p):
+    mask, backwards, seqs, in_mask, rec_mask = _params(p)
+    act, ract = p.get("act", 1), p.get("ract", 2)
+    x, h0, w, r, b = xs
+    dtype, (w, r) = _common(w, r)
+    g = np.asarray(g, dtype)
+    xt, keep, hs, gates, rins = res
+    steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
+    k = kr.steps(dtype)
+    rt_zr = np.ascontiguousarray(r[:, : 2 * units].T)
+    rt_h = np.ascontiguousarray(r[:, 2 * units :].T)
+    dxp = np.empty((steps, batch, 3 * units), dtype)
+    ghr = np.zeros((batch, units), dtype)
+    ghd = np.empty((batch, units), dtype)
+    drin = np.empty((batch, units), dtype)
+    tmp = np.empty((1, units), dtype)
+    hds = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
+    for t in range(steps - 1, -1, -1):
+        k.gru1_bwd_a(ghr if dout is None else dout[t], dout is not None, ghr, gh, gout,
+                     keep[t], act, ract, gates[t], hs[t], dxp[t], tmp)  # fmt: skip
+        np.matmul(dxp[t, :, 2 * units :], rt_h, out=drin)
+        k.gru1_bwd_b(drin, hds[t], ract, gates[t], dxp[t], ghd)
+        np.matmul(dxp[t, :, : 2 * units], rt_zr, out=ghr)
+        ghr += ghd
+        if rec_mask is not None:
+            ghr *= rec_mask
+    dx2 = dxp.reshape(steps * batch, 3 * units)
+    dr_zr = hds.reshape(steps * batch, units).T @ dx2[:, : 2 * units]
+    dr_h = rins.reshape(steps * batch, units).T @ dx2[:, 2 * units :]
+    dr = np.concatenate([dr_zr, dr_h], axis=1)
+    dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask)
+    db = None if b is None else dx2.sum(axis=0)
+    return dx, gh + ghr, dw, dr, db
+
+
+gru_sequence = Primitive("gru_sequence", _gru_fwd, _gru_bwd)
