@@ -18,7 +18,7 @@ import random as _random
 
 from kviz import config as _config
 from kviz.preprocessing.image import array_to_img, img_to_array, load_img, save_img
-from kviz.utils import data_utils, generic_utils, np_utils
+from kviz.utils import data_utils, generic_utils, np_utils, vis_utils
 from kviz.utils.data_utils import Sequence, get_file, pad_sequences, validate_file
 from kviz.utils.generic_utils import (
     CustomObjectScope,
@@ -30,6 +30,7 @@ from kviz.utils.generic_utils import (
     serialize_keras_object,
 )
 from kviz.utils.np_utils import normalize, to_categorical
+from kviz.utils.vis_utils import model_to_dot, plot_model
 
 
 def set_random_seed(seed):
@@ -53,13 +54,16 @@ __all__ = [
     "get_file",
     "img_to_array",
     "load_img",
+    "model_to_dot",
     "normalize",
     "np_utils",
     "pad_sequences",
+    "plot_model",
     "register_keras_serializable",
     "save_img",
     "serialize_keras_object",
     "set_random_seed",
     "to_categorical",
     "validate_file",
+    "vis_utils",
 ]

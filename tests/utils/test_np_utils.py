@@ -94,7 +94,7 @@ def test_utils_namespace_and_legacy_modules():
     assert generic_utils.CustomObjectScope is CustomObjectScope is utils.CustomObjectScope
     assert data_utils.Sequence is Sequence is utils.Sequence
     assert data_utils.get_file is utils.get_file
-    assert not hasattr(utils, "plot_model")  # comes with the visualization work
+    assert utils.plot_model is utils.vis_utils.plot_model  # kviz.viz underneath
 
 
 def test_custom_objects_and_deserialize():
