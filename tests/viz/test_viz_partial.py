@@ -112,3 +112,11 @@ def test_describe_shape():
     assert describe_shape((None, 10)) == "a batch of vectors of 10 values"
     assert describe_shape((None, 28, 28, 1)).startswith("a batch of 28×28×1 arrays")
     assert describe_shape((None,)) == "a batch of single numbers"
+
+
+def test_the_classic_conv2d_on_flat_input_mistake():
+    layers = [L.Dense(784, name="d"), L.Conv2D(8, 3, name="conv"), L.Flatten(), L.Dense(10)]
+    g = partial_graph(layers, input_shape=(20,))
+    assert g["error"]["node"] == "conv"
+    assert "Reshape((28, 28, 1))" in g["error"]["explanation"]
+    assert [n["status"] for n in g["nodes"]][-2:] == ["not_reached", "not_reached"]
