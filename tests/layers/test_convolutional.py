@@ -527,3 +527,28 @@ def test_mnist_cnn_shapes_and_params():
     model.compile("sgd", "categorical_crossentropy")
     hist = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     assert np.isfinite(hist.history["loss"]).all()
+
+
+def _layer_modules():
+    import pkgutil
+
+    import kviz.layers.convolutional as c
+    import kviz.layers.pooling as p
+    import kviz.layers.regularization as r
+    import kviz.layers.reshaping as s
+
+    return [
+        f"{pkg.__name__}.{m.name}"
+        for pkg in (c, p, r, s)
+        for m in pkgutil.iter_modules(pkg.__path__)
+        if not m.name.startswith("_") or m.name in ("_keras1", "_utils")
+    ]
+
+
+@pytest.mark.parametrize("module", _layer_modules())
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

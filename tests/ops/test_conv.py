@@ -381,3 +381,22 @@ def test_every_conv_op_is_covered():
 def test_package_namespace_has_every_conv_op():
     for name in C.__all__:
         assert getattr(ops, name) is getattr(C, name), name
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "kviz.kernels.conv",
+        "kviz.kernels.pooling",
+        "kviz.kernels.threads",
+        "kviz.ops.conv",
+        "kviz.ops.conv_utils",
+        "kviz.ops.pooling",
+        "kviz.ops.spatial",
+    ],
+)
+def test_docstring_examples(module):
+    import doctest
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

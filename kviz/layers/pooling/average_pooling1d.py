@@ -1,4 +1,6 @@
-"""``AveragePooling1D(pool_size=2, strides=None, padding='valid', data_format='channels_last')`` (alias ``AvgPool1D``): mean over windows of time steps (of the real steps, with ``'same'`` padding).
+"""``AveragePooling1D(pool_size=2, strides=None, padding='valid', data_format='channels_last')``
+(alias ``AvgPool1D``): mean over windows of time steps (of the real steps, with ``'same'``
+padding).
 
 >>> import numpy as np
 >>> AveragePooling1D(2, padding='same')(np.arange(5, dtype='float32').reshape(1, 5, 1))[0, :, 0]

@@ -1,4 +1,5 @@
-"""``AveragePooling2D(pool_size=(2, 2), strides=None, padding='valid', data_format=None)`` (alias ``AvgPool2D``): mean over windows of image pixels.
+"""``AveragePooling2D(pool_size=(2, 2), strides=None, padding='valid', data_format=None)`` (alias
+``AvgPool2D``): mean over windows of image pixels.
 
 >>> import numpy as np
 >>> AveragePooling2D((2, 2), strides=1)(np.ones((1, 4, 4, 2), 'float32')).shape

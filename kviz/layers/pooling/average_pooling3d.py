@@ -1,4 +1,5 @@
-"""``AveragePooling3D(pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None)`` (alias ``AvgPool3D``): mean over windows of voxels.
+"""``AveragePooling3D(pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None)``
+(alias ``AvgPool3D``): mean over windows of voxels.
 
 >>> import numpy as np
 >>> AveragePooling3D(2)(np.ones((1, 4, 4, 4, 1), 'float32')).shape

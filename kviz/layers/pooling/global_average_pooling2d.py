@@ -1,4 +1,5 @@
-"""``GlobalAveragePooling2D(data_format=None, keepdims=False)`` (alias ``GlobalAvgPool2D``): mean over rows and columns.
+"""``GlobalAveragePooling2D(data_format=None, keepdims=False)`` (alias ``GlobalAvgPool2D``): mean
+over rows and columns.
 
 >>> import numpy as np
 >>> GlobalAveragePooling2D()(np.ones((2, 4, 4, 3), 'float32')).shape

@@ -1,4 +1,5 @@
-"""``GlobalAveragePooling3D(data_format=None, keepdims=False)`` (alias ``GlobalAvgPool3D``): mean over the three spatial axes.
+"""``GlobalAveragePooling3D(data_format=None, keepdims=False)`` (alias ``GlobalAvgPool3D``): mean
+over the three spatial axes.
 
 >>> import numpy as np
 >>> GlobalAveragePooling3D()(np.ones((2, 2, 3, 4, 3), 'float32')).shape

@@ -1,4 +1,5 @@
-"""``GlobalMaxPooling1D(data_format='channels_last', keepdims=False)`` (alias ``GlobalMaxPool1D``): maximum over the time axis.
+"""``GlobalMaxPooling1D(data_format='channels_last', keepdims=False)`` (alias ``GlobalMaxPool1D``):
+maximum over the time axis.
 
 >>> import numpy as np
 >>> GlobalMaxPooling1D()(np.ones((2, 5, 3), 'float32')).shape

@@ -1,4 +1,5 @@
-"""``GlobalMaxPooling2D(data_format=None, keepdims=False)`` (alias ``GlobalMaxPool2D``): maximum over rows and columns.
+"""``GlobalMaxPooling2D(data_format=None, keepdims=False)`` (alias ``GlobalMaxPool2D``): maximum
+over rows and columns.
 
 >>> import numpy as np
 >>> GlobalMaxPooling2D(keepdims=True)(np.ones((2, 4, 4, 3), 'float32')).shape

@@ -1,4 +1,5 @@
-"""``GlobalMaxPooling3D(data_format=None, keepdims=False)`` (alias ``GlobalMaxPool3D``): maximum over the three spatial axes.
+"""``GlobalMaxPooling3D(data_format=None, keepdims=False)`` (alias ``GlobalMaxPool3D``): maximum
+over the three spatial axes.
 
 >>> import numpy as np
 >>> GlobalMaxPooling3D()(np.ones((2, 2, 3, 4, 3), 'float32')).shape

@@ -1,4 +1,5 @@
-"""``MaxPooling1D(pool_size=2, strides=None, padding='valid', data_format='channels_last')`` (alias ``MaxPool1D``): maximum over windows of time steps.
+"""``MaxPooling1D(pool_size=2, strides=None, padding='valid', data_format='channels_last')`` (alias
+``MaxPool1D``): maximum over windows of time steps.
 
 >>> import numpy as np
 >>> MaxPooling1D(2)(np.arange(6, dtype='float32').reshape(1, 6, 1))[0, :, 0]

@@ -1,4 +1,5 @@
-"""``MaxPooling2D(pool_size=(2, 2), strides=None, padding='valid', data_format=None)`` (alias ``MaxPool2D``): maximum over windows of image pixels.
+"""``MaxPooling2D(pool_size=(2, 2), strides=None, padding='valid', data_format=None)`` (alias
+``MaxPool2D``): maximum over windows of image pixels.
 
 >>> import numpy as np
 >>> MaxPooling2D()(np.ones((1, 5, 5, 3), 'float32')).shape

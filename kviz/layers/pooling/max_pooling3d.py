@@ -1,4 +1,5 @@
-"""``MaxPooling3D(pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None)`` (alias ``MaxPool3D``): maximum over windows of voxels.
+"""``MaxPooling3D(pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None)`` (alias
+``MaxPool3D``): maximum over windows of voxels.
 
 >>> import numpy as np
 >>> MaxPooling3D(padding='same')(np.ones((1, 3, 4, 5, 1), 'float32')).shape

@@ -1,7 +1,7 @@
-"""``SpatialDropout3D(rate, data_format=None)``: while training, drop whole feature maps
-(channels) instead of single values: the dropout mask has shape ``(batch, 1, 1, 1, channels)`` (or channels-first),
-so adjacent, strongly correlated values are kept or dropped together. The identity at
-inference. Keras 1's ``p`` and ``dim_ordering`` are accepted.
+"""``SpatialDropout3D(rate, data_format=None)``: while training, drop whole feature maps (channels)
+instead of single values: the dropout mask has shape ``(batch, 1, 1, 1, channels)`` (or
+channels-first), so adjacent, strongly correlated values are kept or dropped together. The
+identity at inference. Keras 1's ``p`` and ``dim_ordering`` are accepted.
 
 Its config also holds ``data_format`` for 2D/3D (tf.keras forgets to write it, and then
 reloads a channels-first layer as channels-last); tf.keras reads the key fine.

@@ -1,4 +1,5 @@
-"""``Cropping2D(cropping=((0, 0), (0, 0)), data_format=None)``: drop rows and columns at the image edges (same argument forms as ``ZeroPadding2D``).
+"""``Cropping2D(cropping=((0, 0), (0, 0)), data_format=None)``: drop rows and columns at the image
+edges (same argument forms as ``ZeroPadding2D``).
 
 >>> import numpy as np
 >>> Cropping2D(((1, 1), (0, 2)))(np.ones((1, 4, 5, 1), 'float32')).shape

@@ -1,4 +1,5 @@
-"""``Cropping3D(cropping=((1, 1), (1, 1), (1, 1)), data_format=None)``: crop the three spatial axes of volumes.
+"""``Cropping3D(cropping=((1, 1), (1, 1), (1, 1)), data_format=None)``: crop the three spatial axes
+of volumes.
 
 >>> import numpy as np
 >>> Cropping3D(1)(np.ones((1, 3, 4, 5, 1), 'float32')).shape

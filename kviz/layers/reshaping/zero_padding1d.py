@@ -1,4 +1,5 @@
-"""``ZeroPadding1D(padding=1)``: zeros before and after the time axis of ``(batch, steps, features)``; ``padding`` is an int or ``(before, after)``.
+"""``ZeroPadding1D(padding=1)``: zeros before and after the time axis of ``(batch, steps,
+features)``; ``padding`` is an int or ``(before, after)``.
 
 >>> import numpy as np
 >>> ZeroPadding1D((1, 2))(np.ones((1, 3, 2), 'float32')).shape

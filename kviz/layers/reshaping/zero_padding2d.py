@@ -1,4 +1,6 @@
-"""``ZeroPadding2D(padding=(1, 1), data_format=None)``: zero rows and columns around images. ``padding``: an int, ``(rows, cols)`` symmetric amounts, or ``((top, bottom), (left, right))``; Keras 1's dict ``{'top_pad': ...}`` and ``dim_ordering`` are accepted.
+"""``ZeroPadding2D(padding=(1, 1), data_format=None)``: zero rows and columns around images.
+``padding``: an int, ``(rows, cols)`` symmetric amounts, or ``((top, bottom), (left, right))``;
+Keras 1's dict ``{'top_pad': ...}`` and ``dim_ordering`` are accepted.
 
 >>> import numpy as np
 >>> ZeroPadding2D(((1, 0), (2, 2)))(np.ones((1, 3, 3, 1), 'float32')).shape

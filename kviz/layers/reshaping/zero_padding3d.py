@@ -1,4 +1,5 @@
-"""``ZeroPadding3D(padding=(1, 1, 1), data_format=None)``: zeros around the three spatial axes of volumes.
+"""``ZeroPadding3D(padding=(1, 1, 1), data_format=None)``: zeros around the three spatial axes of
+volumes.
 
 >>> import numpy as np
 >>> ZeroPadding3D(1)(np.ones((1, 2, 2, 2, 1), 'float32')).shape
