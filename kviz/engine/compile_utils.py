@@ -10,6 +10,8 @@ taken into account), see :func:`kviz.metrics.resolve_accuracy`.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from kviz import losses as losses_mod
@@ -34,7 +36,12 @@ def _per_output(spec, output_names, what):
                 f"keys: {output_names}"
             )
         return [spec.get(name) for name in output_names]
-    if isinstance(spec, (list, tuple)) and what != "metrics":
+    if isinstance(spec, (list, tuple)) and what in ("metrics", "weighted_metrics"):
+        # a flat list (['acc', 'mse']) is for every output; a nested one ([['acc'], ['mse']],
+        # tf.keras) has one entry per output
+        if not any(isinstance(s, (list, tuple, dict)) for s in spec):
+            return [spec] * n
+    if isinstance(spec, (list, tuple)):
         if len(spec) != n:
             raise ValueError(
                 f"When passing a list as {what}, it should have one entry per model output. "
@@ -229,28 +236,60 @@ class MetricsContainer:
         ]
         self.built = False
         self.entries: list = []  # (output index, name, metric object)
+        self._weighted_flags: list = []
 
     def build(self, y_true, y_pred):
         entries = []
-        seen = {}
-        for i, name in enumerate(self.output_names):
+        weighted_flags = []  # only weighted_metrics see the sample weights (Keras 2.2, tf.keras)
+        names = iter(self.log_names())
+        used = set()
+        for i in range(len(self.output_names)):
             target_shape = None if y_true is None else np.shape(y_true[i])
             output_shape = np.shape(_raw(y_pred[i]))
             for spec_list, weighted in ((self._specs[i], False), (self._weighted_specs[i], True)):
                 for spec in spec_list:
-                    metric, mname = self._resolve(spec, i, output_shape, target_shape, weighted)
-                    if len(self.output_names) > 1:
-                        mname = f"{name}_{mname}"
-                    if weighted:
-                        mname = f"weighted_{mname}" if not mname.startswith("weighted_") else mname
-                    if mname in seen:
-                        seen[mname] += 1
-                        mname = f"{mname}_{seen[mname]}"
-                    else:
-                        seen[mname] = 0
-                    entries.append((i, mname, metric))
+                    metric, _ = self._resolve(spec, i, output_shape, target_shape, weighted)
+                    if id(metric) in used:  # one Metric object for several outputs: a copy each
+                        metric = _fresh_copy(metric)
+                    used.add(id(metric))
+                    entries.append((i, next(names), metric))
+                    weighted_flags.append(weighted)
         self.entries = entries
+        self._weighted_flags = weighted_flags
         self.built = True
+
+    def log_names(self):
+        """The log keys of all metrics, in order (known at compile time, before ``build``).
+
+        tf.keras's rules: multi-output models prefix the output name (``out1_accuracy``); a
+        weighted metric gets ``weighted_`` only when its name is already taken by an unweighted
+        one (``weighted_accuracy``, ``out1_weighted_accuracy``), else the plain name. Where
+        tf.keras raises on a duplicate name, kviz appends ``_1``, ``_2`` (Keras 2.2).
+        """
+        multi = len(self.output_names) > 1
+        taken: set = set()
+        names = []
+
+        def unique(name):
+            base, j = name, 1
+            while name in taken:
+                name = f"{base}_{j}"
+                j += 1
+            taken.add(name)
+            names.append(name)
+
+        for i, out in enumerate(self.output_names):
+            for spec in self._specs[i]:
+                n = _spec_name(spec)
+                unique(f"{out}_{n}" if multi else n)
+            for spec in self._weighted_specs[i]:
+                n = _spec_name(spec)
+                if multi:
+                    n = f"{out}_weighted_{n}" if f"{out}_{n}" in taken else f"{out}_{n}"
+                elif n in taken:
+                    n = f"weighted_{n}"
+                unique(n)
+        return names
 
     def _resolve(self, spec, i, output_shape, target_shape, weighted):
         if isinstance(spec, str):
@@ -288,14 +327,35 @@ class MetricsContainer:
     def update_state(self, y_true, y_pred, sample_weights=None):
         if not self.built:
             self.build(y_true, y_pred)
-        for i, _, metric in self.entries:
+        for (i, _, metric), weighted in zip(self.entries, self._weighted_flags, strict=True):
             yt = None if y_true is None else y_true[i]
             yp = np.asarray(_raw(y_pred[i]))
-            sw = None if sample_weights is None else sample_weights[i]
+            sw = None if sample_weights is None or not weighted else sample_weights[i]
             metric.update_state(yt, yp, sample_weight=sw)
 
     def results(self):
         return {name: float(np.asarray(m.result())) for _, name, m in self.entries}
+
+
+def _fresh_copy(metric):
+    """A new metric like ``metric``, with zero state (tf.keras copies a Metric object given for
+    several outputs, so that their states stay apart)."""
+    try:
+        return type(metric).from_config(metric.get_config())
+    except Exception:  # a subclass whose config does not rebuild it
+        clone = copy.deepcopy(metric)
+        clone.reset_state()
+        return clone
+
+
+def _spec_name(spec):
+    """The base log name of one metric spec: the string given, ``.name`` of a Metric object,
+    ``__name__`` of a function."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, metrics_mod.Metric):
+        return spec.name
+    return getattr(spec, "__name__", type(spec).__name__)
 
 
 def _metric_list(spec, what):

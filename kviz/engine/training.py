@@ -109,25 +109,7 @@ class TrainingMixin:
         return names
 
     def _predicted_metric_names(self):
-        names = []
-        c = self.compiled_metrics
-        multi = len(c.output_names) > 1
-        for i, out in enumerate(c.output_names):
-            for spec in c._specs[i]:
-                n = (
-                    spec
-                    if isinstance(spec, str)
-                    else getattr(spec, "name", None) or getattr(spec, "__name__", "metric")
-                )
-                names.append(f"{out}_{n}" if multi else n)
-            for spec in c._weighted_specs[i]:
-                n = (
-                    spec
-                    if isinstance(spec, str)
-                    else getattr(spec, "name", None) or getattr(spec, "__name__", "metric")
-                )
-                names.append(f"weighted_{out}_{n}" if multi else f"weighted_{n}")
-        return names
+        return self.compiled_metrics.log_names()
 
     # ----------------------------------------------------------------- data preparation
     def _input_names_for_data(self):
