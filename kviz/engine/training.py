@@ -147,13 +147,16 @@ class TrainingMixin:
     def _prepare_sample_weights(self, sample_weight, ys, class_weight):
         names = self._training_output_names()
         if sample_weight is not None:
-            sws = (
-                da.to_list(sample_weight, names, "sample_weight")
-                if (isinstance(sample_weight, (list, dict)) and len(names) > 1)
-                else [sample_weight] * len(names)
-                if len(names) == 1
-                else da.to_list(sample_weight, names, "sample_weight")
-            )
+            if len(names) > 1 or isinstance(sample_weight, dict):
+                sws = da.to_list(sample_weight, names, "sample_weight")
+            elif (
+                isinstance(sample_weight, (list, tuple))
+                and len(sample_weight) == 1
+                and (sample_weight[0] is None or np.ndim(sample_weight[0]) > 0)
+            ):
+                sws = [sample_weight[0]]  # one weight array per output, in a list (Keras 2.2)
+            else:
+                sws = [sample_weight]
             sws = [None if w is None else np.asarray(w, dtype="float32") for w in sws]
             for w, mode in zip(sws, self.compiled_loss.sample_weight_modes, strict=True):
                 if w is not None and mode != "temporal" and w.ndim != 1:
@@ -327,10 +330,12 @@ class TrainingMixin:
             batch_size = 32 if batch_size is None else int(batch_size)
             if y is None and any(f is not None for f in self.compiled_loss.fns):
                 raise ValueError("fit() needs targets `y` for the compiled loss.")
-            xs, ys, sws = self._prepare_data(x, y, sample_weight, class_weight)
-            if validation_split and validation_data is None:
-                (xs, ys, sws), val = da.split_validation(xs, ys, sws, validation_split)
-                validation_data = val
+            split = bool(validation_split) and validation_data is None
+            xs, ys, sws = self._prepare_data(x, y, sample_weight, None if split else class_weight)
+            if split:
+                (xs, ys, sws), validation_data = da.split_validation(xs, ys, sws, validation_split)
+                if class_weight is not None:  # the training part only: val_loss is unweighted
+                    sws = self._prepare_sample_weights(sws, ys, class_weight)
             train_data = da.ArrayBatches(xs, ys, sws, batch_size, shuffle, rng=config.rng())
             n_samples = train_data.n
             if steps_per_epoch is not None:
