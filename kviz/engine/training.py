@@ -305,6 +305,7 @@ class TrainingMixin:
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training")
+        verbose = _verbosity(verbose)
         generator = x is not None and da.is_generator_like(x)
         if generator:
             if y is not None:
@@ -497,6 +498,7 @@ class TrainingMixin:
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training/testing")
+        verbose = _verbosity(verbose)
         if x is not None and da.is_generator_like(x):
             batches = _Standardized(da.GeneratorBatches(x, steps, workers, max_queue_size), self)
         else:
@@ -529,6 +531,7 @@ class TrainingMixin:
         use_multiprocessing=False,
     ):
         """Outputs for ``x`` in batches (default 32): an array, or a list for several outputs."""
+        verbose = _verbosity(verbose)
         if x is not None and da.is_generator_like(x):
             batches = _Standardized(
                 da.GeneratorBatches(x, steps, workers, max_queue_size), self, targets=False
@@ -763,6 +766,11 @@ class _RepeatSteps:
 def _batch_size(xb):
     first = xb[0] if isinstance(xb, list) else xb
     return int(np.shape(first)[0]) if np.ndim(first) else 1
+
+
+def _verbosity(verbose):
+    """tf.keras's ``verbose='auto'`` means 1 (a progress bar)."""
+    return 1 if verbose == "auto" else verbose
 
 
 def _should_validate(epoch, freq):
