@@ -21,18 +21,21 @@ import time
 
 
 def _format_value(v):
+    """tf.keras's number format: ``.4f``, or ``.4e`` when ``|v| <= 1e-3`` (zero included:
+    ``0.0000e+00``)."""
     if isinstance(v, str):
         return v
     v = float(v)
-    return f"{v:.4e}" if 0 < abs(v) <= 1e-3 else f"{v:.4f}"
+    return f"{v:.4f}" if abs(v) > 1e-3 else f"{v:.4e}"
 
 
-def _format_time(seconds_per_step):
-    if seconds_per_step >= 1:
-        return f"{seconds_per_step:.0f}s/step"
-    if seconds_per_step >= 1e-3:
-        return f"{seconds_per_step * 1e3:.0f}ms/step"
-    return f"{seconds_per_step * 1e6:.0f}us/step"
+def _format_time(seconds_per_unit, unit_name="step"):
+    """tf.keras's duration format: ``2s/step``, ``15ms/step``, ``870us/step`` (and ``0s``)."""
+    if seconds_per_unit >= 1 or seconds_per_unit == 0:
+        return f"{seconds_per_unit:.0f}s/{unit_name}"
+    if seconds_per_unit >= 1e-3:
+        return f"{seconds_per_unit * 1e3:.0f}ms/{unit_name}"
+    return f"{seconds_per_unit * 1e6:.0f}us/{unit_name}"
 
 
 def dynamic_display_available(stream=None) -> bool:
@@ -103,8 +106,8 @@ class Progbar:
             parts = [f"{current}/{self.target}" if self.target else f"{current}"]
             parts.append(f"{elapsed:.0f}s")
             parts += [f"{k}: {_format_value(self._values[k])}" for k in self._order]
-            parts.append(f"{elapsed * 1e3:.0f}ms/epoch")
-            parts.append(_format_time(elapsed / max(current, 1)))
+            parts.append(_format_time(elapsed, "epoch"))
+            parts.append(_format_time(elapsed / max(current, 1), self.unit_name))
             self.stream.write(" - ".join(parts) + "\n")
             self.stream.flush()
         self._last_update = now
@@ -125,7 +128,7 @@ class Progbar:
             bar = f"{current:7d}/Unknown"
         per_step = elapsed / max(current, 1)
         if finalize:
-            info = f" - {elapsed:.0f}s {_format_time(per_step)}"
+            info = f" - {elapsed:.0f}s {_format_time(per_step, self.unit_name)}"
         else:
             eta = per_step * (self.target - current) if self.target else 0
             info = f" - ETA: {_format_eta(eta)}"
