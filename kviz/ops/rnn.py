@@ -22,7 +22,8 @@ Maths (Keras 2; gate order and weight layouts as ``tf.keras``): SimpleRNN
 ``hh = act(x W_h + b_h + r (h U_h + b'_h))``; ``reset_after=False`` (Keras 2.2, bias ``(3U,)``):
 ``hh = act(x W_h + (r h) U_h + b_h)``.
 
-Masks, ``go_backwards`` and the dropout masks (``dropout_mask`` (B, F) on the inputs,
+``zero_output_for_mask`` makes masked steps output zeros (Bidirectional's sub-layers with
+``return_sequences``). Masks, ``go_backwards`` and the dropout masks (``dropout_mask`` (B, F) on the inputs,
 ``recurrent_dropout_mask`` (B, U) on the state entering each recurrent product; fixed for the
 sequence, shared by the gates) follow :mod:`kviz.ops.rnn_sequence`.
 
@@ -247,11 +248,13 @@ def gru_step(xp_t, h, recurrent_kernel, recurrent_bias=None, activation="tanh",
 
 
 # ============================================================================ whole sequences
-def _sequence_params(mask, go_backwards, return_sequences, dropout_mask, recurrent_dropout_mask):
+def _sequence_params(mask, go_backwards, return_sequences, dropout_mask, recurrent_dropout_mask,
+                     zero_output_for_mask=False):  # fmt: skip
     keep = _mask_array(mask)
     if keep is not None and keep.all():
         keep = None
     return {
+        "zero_output": bool(zero_output_for_mask),
         "mask": keep,
         "go_backwards": bool(go_backwards),
         "return_sequences": bool(return_sequences),
@@ -275,7 +278,7 @@ def _generic(step, inputs, states, kernel, bias, p):
         x = m.multiply(x, p["in_mask"][:, None, :])
     xp = la.dense(x, kernel, bias)
     last, outs, new_states = rnn(step, xp, list(states), go_backwards=p["go_backwards"],
-                                 mask=p["mask"])  # fmt: skip
+                                 mask=p["mask"], zero_output_for_mask=p["zero_output"])  # fmt: skip
     return (outs if p["return_sequences"] else last,) + tuple(new_states)
 
 
@@ -302,11 +305,11 @@ def _check(inputs, kernel, recurrent_kernel, gates, name):
 @op
 def simple_rnn(inputs, initial_state, kernel, recurrent_kernel, bias=None, activation="tanh",
                mask=None, go_backwards=False, return_sequences=False, dropout_mask=None,
-               recurrent_dropout_mask=None, fused=None):  # fmt: skip
+               recurrent_dropout_mask=None, zero_output_for_mask=False, fused=None):  # fmt: skip
     """SimpleRNN over a sequence: ``(output, h)``. See the module docstring."""
     steps = _check(inputs, kernel, recurrent_kernel, 1, "simple_rnn")
     p = _sequence_params(mask, go_backwards, return_sequences, dropout_mask,
-                         recurrent_dropout_mask)  # fmt: skip
+                         recurrent_dropout_mask, zero_output_for_mask)  # fmt: skip
     code = rnn_activation_code(activation)
     if _use_fused(fused, code):
         packed = apply(simple_rnn_sequence, (inputs, initial_state, kernel, recurrent_kernel, bias),
@@ -323,11 +326,11 @@ def simple_rnn(inputs, initial_state, kernel, recurrent_kernel, bias=None, activ
 @op
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, activation="tanh",
          recurrent_activation="sigmoid", mask=None, go_backwards=False, return_sequences=False,
-         dropout_mask=None, recurrent_dropout_mask=None, fused=None):  # fmt: skip
+         dropout_mask=None, recurrent_dropout_mask=None, zero_output_for_mask=False, fused=None):  # fmt: skip
     """LSTM over a sequence: ``(output, h, c)``. See the module docstring."""
     steps = _check(inputs, kernel, recurrent_kernel, 4, "lstm")
     p = _sequence_params(mask, go_backwards, return_sequences, dropout_mask,
-                         recurrent_dropout_mask)  # fmt: skip
+                         recurrent_dropout_mask, zero_output_for_mask)  # fmt: skip
     codes = rnn_activation_code(activation), rnn_activation_code(recurrent_activation)
     if _use_fused(fused, *codes):
         packed = apply(lstm_sequence,
@@ -346,12 +349,12 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, acti
 @op
 def gru(inputs, initial_state, kernel, recurrent_kernel, bias=None, activation="tanh",
         recurrent_activation="sigmoid", reset_after=True, mask=None, go_backwards=False,
-        return_sequences=False, dropout_mask=None, recurrent_dropout_mask=None, fused=None):  # fmt: skip
+        return_sequences=False, dropout_mask=None, recurrent_dropout_mask=None, zero_output_for_mask=False, fused=None):  # fmt: skip
     """GRU over a sequence: ``(output, h)``. ``bias`` is ``(2, 3U)`` with ``reset_after``
     (input bias, recurrent bias), else ``(3U,)``. See the module docstring."""
     steps = _check(inputs, kernel, recurrent_kernel, 3, "gru")
     p = _sequence_params(mask, go_backwards, return_sequences, dropout_mask,
-                         recurrent_dropout_mask)  # fmt: skip
+                         recurrent_dropout_mask, zero_output_for_mask)  # fmt: skip
     codes = rnn_activation_code(activation), rnn_activation_code(recurrent_activation)
     if _use_fused(fused, *codes):
         packed = apply(gru_sequence, (inputs, initial_state, kernel, recurrent_kernel, bias),

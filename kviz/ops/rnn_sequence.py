@@ -62,11 +62,15 @@ def _outputs_buffer(steps, batch, units, dtype, return_sequences):
     return np.zeros((1, batch, units), dtype)
 
 
-def _out_slots(out, t, zeros):
-    """(out_prev, out_t) for step t: the sequence buffer, or one row updated in place."""
+def _out_slots(out, t, zeros, zero_output=False):
+    """(out_prev, out_t) for step t: the sequence buffer, or one row updated in place.
+    With ``zero_output`` a masked step outputs zeros instead of the previous output."""
+    cur = out[0] if out.shape[0] == 1 else out[t]
+    if zero_output:
+        return zeros, cur
     if out.shape[0] == 1:
-        return out[0], out[0]
-    return (out[t - 1] if t else zeros), out[t]
+        return cur, cur
+    return (out[t - 1] if t else zeros), cur
 
 
 def _pack(out, states):
@@ -119,6 +123,10 @@ def _params(p):
     )
 
 
+def _zero_output(p):
+    return bool(p.get("zero_output", False)) and p.get("mask") is not None
+
+
 # ----------------------------------------------------------------------------------- SimpleRNN
 def _simple_fwd(x, h0, w, r, b=None, **p):
     mask, backwards, seqs, in_mask, rec_mask = _params(p)
@@ -134,11 +142,12 @@ def _simple_fwd(x, h0, w, r, b=None, **p):
     hs[0] = h0
     out = _outputs_buffer(steps, batch, units, dtype, seqs)
     zeros = np.zeros((batch, units), dtype)
+    zero_out = _zero_output(p)
     rec = np.empty((batch, units), dtype)
     for t in range(steps):
         hd = hs[t] if rec_mask is None else hs[t] * rec_mask
         np.matmul(hd, r, out=rec)
-        prev, cur = _out_slots(out, t, zeros)
+        prev, cur = _out_slots(out, t, zeros, zero_out)
         k.simple_fwd(xp[t], rec, hs[t], prev, keep[t], act, hs[t + 1], cur)
     return _pack(out, [hs[steps]]), (xt, keep, hs)
 
@@ -152,6 +161,7 @@ def _simple_bwd(g, packed, xs, res, p):
     xt, keep, hs = res
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
+    zero_out = _zero_output(p)
     k = kr.steps(dtype)
     dz = np.empty((steps, batch, units), dtype)
     ghr = np.zeros((batch, units), dtype)
@@ -160,6 +170,8 @@ def _simple_bwd(g, packed, xs, res, p):
     for t in range(steps - 1, -1, -1):
         k.simple_bwd(dummy if dout is None else dout[t], dout is not None, ghr, gh, gout,
                      keep[t], act, hs[t + 1], dz[t])  # fmt: skip
+        if zero_out:
+            gout.fill(0)
         np.matmul(dz[t], rt, out=ghr)
         if rec_mask is not None:
             ghr *= rec_mask
@@ -194,11 +206,12 @@ def _lstm_fwd(x, h0, c0, w, r, b=None, **p):
     acs = np.empty((steps, batch, units), dtype)
     out = _outputs_buffer(steps, batch, units, dtype, seqs)
     zeros = np.zeros((batch, units), dtype)
+    zero_out = _zero_output(p)
     rec = np.empty((batch, 4 * units), dtype)
     for t in range(steps):
         hd = hs[t] if rec_mask is None else hs[t] * rec_mask
         np.matmul(hd, r, out=rec)
-        prev, cur = _out_slots(out, t, zeros)
+        prev, cur = _out_slots(out, t, zeros, zero_out)
         k.lstm_fwd(xp[t], rec, hs[t], cs[t], prev, keep[t], act, ract, gates[t], acs[t],
                    hs[t + 1], cs[t + 1], cur)  # fmt: skip
     return _pack(out, [hs[steps], cs[steps]]), (xt, keep, hs, cs, gates, acs)
@@ -213,6 +226,7 @@ def _lstm_bwd(g, packed, xs, res, p):
     xt, keep, hs, cs, gates, acs = res
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh, gc) = _unpack_grad(g, steps, seqs, 2)
+    zero_out = _zero_output(p)
     k = kr.steps(dtype)
     dz = np.empty((steps, batch, 4 * units), dtype)
     ghr = np.zeros((batch, units), dtype)
@@ -221,6 +235,8 @@ def _lstm_bwd(g, packed, xs, res, p):
     for t in range(steps - 1, -1, -1):
         k.lstm_bwd(ghr if dout is None else dout[t], dout is not None, ghr, gh, gc, gout,
                    keep[t], act, ract, gates[t], acs[t], cs[t], dz[t], tmp)  # fmt: skip
+        if zero_out:
+            gout.fill(0)
         np.matmul(dz[t], rt, out=ghr)
         if rec_mask is not None:
             ghr *= rec_mask
@@ -266,12 +282,13 @@ def _gru_after_fwd(x, h0, w, r, b=None, **p):
     gates = np.empty((steps, batch, 4 * units), dtype)
     out = _outputs_buffer(steps, batch, units, dtype, seqs)
     zeros = np.zeros((batch, units), dtype)
+    zero_out = _zero_output(p)
     rec = np.empty((batch, 3 * units), dtype)
     tmp = np.empty(3 * units, dtype)
     for t in range(steps):
         hd = hs[t] if rec_mask is None else hs[t] * rec_mask
         np.matmul(hd, r, out=rec)
-        prev, cur = _out_slots(out, t, zeros)
+        prev, cur = _out_slots(out, t, zeros, zero_out)
         k.gru_fwd(xp[t], rec, brec, hs[t], prev, keep[t], act, ract, gates[t], hs[t + 1], cur,
                   tmp)  # fmt: skip
     return _pack(out, [hs[steps]]), (xt, keep, hs, gates)
@@ -286,6 +303,7 @@ def _gru_after_bwd(g, packed, xs, res, p):
     xt, keep, hs, gates = res
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
+    zero_out = _zero_output(p)
     k = kr.steps(dtype)
     dxp = np.empty((steps, batch, 3 * units), dtype)
     drec = np.empty((steps, batch, 3 * units), dtype)
@@ -295,6 +313,8 @@ def _gru_after_bwd(g, packed, xs, res, p):
     for t in range(steps - 1, -1, -1):
         k.gru_bwd(ghr if dout is None else dout[t], dout is not None, ghr, gh, gout, keep[t],
                   act, ract, gates[t], hs[t], dxp[t], drec[t], tmp)  # fmt: skip
+        if zero_out:
+            gout.fill(0)
         np.matmul(drec[t], rt, out=ghr)
         if rec_mask is not None:
             ghr *= rec_mask
@@ -324,6 +344,7 @@ def _gru_before_fwd(x, h0, w, r, b=None, **p):
     rins = np.empty((steps, batch, units), dtype)
     out = _outputs_buffer(steps, batch, units, dtype, seqs)
     zeros = np.zeros((batch, units), dtype)
+    zero_out = _zero_output(p)
     rec = np.empty((batch, 2 * units), dtype)
     rh = np.empty((batch, units), dtype)
     for t in range(steps):
@@ -331,7 +352,7 @@ def _gru_before_fwd(x, h0, w, r, b=None, **p):
         np.matmul(hd, r_zr, out=rec)
         k.gru1_fwd_a(xp[t], rec, hd, ract, gates[t], rins[t])
         np.matmul(rins[t], r_h, out=rh)
-        prev, cur = _out_slots(out, t, zeros)
+        prev, cur = _out_slots(out, t, zeros, zero_out)
         k.gru1_fwd_b(xp[t], rh, hs[t], prev, keep[t], act, gates[t], hs[t + 1], cur)
     return _pack(out, [hs[steps]]), (xt, keep, hs, gates, rins)
 
@@ -345,6 +366,7 @@ def _gru_before_bwd(g, packed, xs, res, p):
     xt, keep, hs, gates, rins = res
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
+    zero_out = _zero_output(p)
     k = kr.steps(dtype)
     rt_zr = np.ascontiguousarray(r[:, : 2 * units].T)
     rt_h = np.ascontiguousarray(r[:, 2 * units :].T)
@@ -357,6 +379,8 @@ def _gru_before_bwd(g, packed, xs, res, p):
     for t in range(steps - 1, -1, -1):
         k.gru1_bwd_a(ghr if dout is None else dout[t], dout is not None, ghr, gh, gout,
                      keep[t], act, ract, gates[t], hs[t], dxp[t], tmp)  # fmt: skip
+        if zero_out:
+            gout.fill(0)
         np.matmul(dxp[t, :, 2 * units :], rt_h, out=drin)
         k.gru1_bwd_b(drin, hds[t], ract, gates[t], dxp[t], ghd)
         np.matmul(dxp[t, :, : 2 * units], rt_zr, out=ghr)
