@@ -18,9 +18,12 @@ Geometry arguments are 3-tuples: ``ksize`` (kernel size), ``strides``, ``dilatio
 * :func:`col2im` ``(cols, x_shape5, ...) -> x5``, the sum of every column entry into its input
   cell (the transpose of :func:`im2col`).
 
-Both run a serial Numba kernel for float32/float64 (one pass, no padded copy), else a NumPy
-version (one strided slice copy/add per kernel offset) that gives the same values; see
-``shared/PERFORMANCE-NOTES.md`` for why the kernels are serial.
+Both run a serial Numba kernel for float32/float64 (one pass, no padded copy), driven by a
+cached table of window offsets (:func:`window_offsets`); else a NumPy version (one strided slice
+copy/add per kernel offset) that gives the same values. :func:`im2col` also takes the NumPy path
+for inputs with fewer than :data:`MIN_KERNEL_CHANNELS` channels, where it is faster. The kernels
+are serial (``shared/PERFORMANCE-NOTES.md``); :mod:`kviz.kernels.threads` runs chunks of samples
+side by side instead.
 
 >>> import numpy as np
 >>> x = np.arange(4, dtype='float32').reshape(1, 1, 1, 4, 1)   # N=1, W=4, C=1
@@ -32,13 +35,21 @@ array([[0., 1.],
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from kviz.kernels.jit import available, jit
 
-__all__ = ["im2col", "col2im", "im2col_numpy", "col2im_numpy", "uses_numba"]
+__all__ = [
+    "im2col", "col2im", "im2col_numpy", "col2im_numpy", "uses_numba", "window_offsets",
+]  # fmt: skip
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+#: Below this many channels :func:`im2col` takes the NumPy path: with runs of 1-3 values the
+#: kernel's per-run overhead dominates (28x28x1 images: NumPy 1.0 ms, kernel 5.9 ms measured).
+MIN_KERNEL_CHANNELS = 4
 
 
 def uses_numba(*arrays) -> bool:
@@ -50,98 +61,71 @@ def uses_numba(*arrays) -> bool:
 
 
 # ================================================================================ kernels
-# The kernels index flat (1-D) views of the image: a kernel row ``kw * C`` long is then one
-# contiguous copy when it lies inside the image and the width dilation is 1 (the usual case).
+# The kernels work from a small table of window offsets (:func:`window_offsets`): for every
+# output position of one sample and every kernel offset, where the input cell starts in the
+# flattened sample (-1 for padding). They only copy or add runs of ``C`` channels: little code,
+# so little compile time (see ``shared/PERFORMANCE-NOTES.md``), and no bounds logic in the loop.
+
+
+@functools.lru_cache(maxsize=256)
+def window_offsets(size, ksize, strides, dilation, pad, out, nc):
+    """``(prod(out), prod(ksize))`` int64 table: the flat offset of input cell ``(z, y, x, 0)`` of
+    one channels-last sample seen by output position ``p`` at kernel offset ``k``, or -1 where
+    that cell is padding. All arguments are 3-tuples (``nc``: channels)."""
+    coords, valid = [], []
+    for n, k, s, d, p, o in zip(size, ksize, strides, dilation, pad, out, strict=True):
+        c = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d  # (o, k)
+        coords.append(c)
+        valid.append((c >= 0) & (c < n))
+    (z, vz), (y, vy), (x, vx) = zip(coords, valid, strict=True)
+    od, oh, ow = out
+    kd, kh, kw = ksize
+    z = z.reshape(od, 1, 1, kd, 1, 1)
+    y = y.reshape(1, oh, 1, 1, kh, 1)
+    x = x.reshape(1, 1, ow, 1, 1, kw)
+    ok = vz.reshape(z.shape) & vy.reshape(y.shape) & vx.reshape(x.shape)
+    flat = ((z * size[1] + y) * size[2] + x) * nc
+    table = np.where(ok, flat, -1).astype(np.int64)
+    table = table.reshape(od * oh * ow, kd * kh * kw)
+    table.flags.writeable = False
+    return table
 
 
 @jit()
-def _im2col_kernel(
-    x, shape, cols, n0, n1, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow
-):
-    size_d, size_h, size_w, nc = shape[1], shape[2], shape[3], shape[4]
-    s_h = size_w * nc
-    s_d = size_h * s_h
-    s_n = size_d * s_d
-    run = kw * nc
+def _im2col_kernel(x, table, cols, n0, n1, nc, sample):
+    positions, offsets = table.shape
     r = 0
     for n in range(n0, n1):
-        for a in range(od):
-            z0 = a * sd - pd
-            for b in range(oh):
-                y0 = b * sh - ph
-                for c in range(ow):
-                    x0 = c * sw - pw
-                    inside_w = dw == 1 and x0 >= 0 and x0 + kw <= size_w
-                    col = 0
-                    for i in range(kd):
-                        z = z0 + i * dd
-                        z_in = 0 <= z < size_d
-                        for j in range(kh):
-                            y = y0 + j * dh
-                            if not (z_in and 0 <= y < size_h):
-                                for t in range(run):
-                                    cols[r, col + t] = 0
-                            elif inside_w:
-                                base = n * s_n + z * s_d + y * s_h + x0 * nc
-                                for t in range(run):
-                                    cols[r, col + t] = x[base + t]
-                            else:
-                                base = n * s_n + z * s_d + y * s_h
-                                for k in range(kw):
-                                    xx = x0 + k * dw
-                                    o = col + k * nc
-                                    if 0 <= xx < size_w:
-                                        src = base + xx * nc
-                                        for ch in range(nc):
-                                            cols[r, o + ch] = x[src + ch]
-                                    else:
-                                        for ch in range(nc):
-                                            cols[r, o + ch] = 0
-                            col += run
-                    r += 1
+        base = n * sample
+        for p in range(positions):
+            for k in range(offsets):
+                src = table[p, k]
+                col = k * nc
+                if src < 0:
+                    for ch in range(nc):
+                        cols[r, col + ch] = 0
+                else:
+                    src += base
+                    for ch in range(nc):
+                        cols[r, col + ch] = x[src + ch]
+            r += 1
 
 
 @jit()
-def _col2im_kernel(
-    cols, dx, shape, n0, n1, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow
-):
-    size_d, size_h, size_w, nc = shape[1], shape[2], shape[3], shape[4]
-    s_h = size_w * nc
-    s_d = size_h * s_h
-    s_n = size_d * s_d
-    run = kw * nc
+def _col2im_kernel(cols, dx, table, n0, n1, nc, sample):
+    positions, offsets = table.shape
     r = 0
     for n in range(n0, n1):
-        for a in range(od):
-            z0 = a * sd - pd
-            for b in range(oh):
-                y0 = b * sh - ph
-                for c in range(ow):
-                    x0 = c * sw - pw
-                    inside_w = dw == 1 and x0 >= 0 and x0 + kw <= size_w
-                    col = 0
-                    for i in range(kd):
-                        z = z0 + i * dd
-                        z_in = 0 <= z < size_d
-                        for j in range(kh):
-                            y = y0 + j * dh
-                            if not (z_in and 0 <= y < size_h):
-                                pass
-                            elif inside_w:
-                                base = n * s_n + z * s_d + y * s_h + x0 * nc
-                                for t in range(run):
-                                    dx[base + t] += cols[r, col + t]
-                            else:
-                                base = n * s_n + z * s_d + y * s_h
-                                for k in range(kw):
-                                    xx = x0 + k * dw
-                                    if 0 <= xx < size_w:
-                                        src = base + xx * nc
-                                        o = col + k * nc
-                                        for ch in range(nc):
-                                            dx[src + ch] += cols[r, o + ch]
-                            col += run
-                    r += 1
+        base = n * sample
+        for p in range(positions):
+            for k in range(offsets):
+                dst = table[p, k]
+                if dst >= 0:
+                    dst += base
+                    col = k * nc
+                    for ch in range(nc):
+                        dx[dst + ch] += cols[r, col + ch]
+            r += 1
 
 
 # ============================================================================ NumPy paths
@@ -189,8 +173,11 @@ def col2im_numpy(cols, x_shape, ksize, strides, dilation, pad, out):
 
 
 # ============================================================================== entry points
-def _geometry(ksize, strides, dilation, pad, out):
-    return (*ksize, *strides, *dilation, *pad, *out)
+def _table(x_shape, ksize, strides, dilation, pad, out):
+    return window_offsets(
+        tuple(int(d) for d in x_shape[1:4]), tuple(ksize), tuple(strides), tuple(dilation),
+        tuple(pad), tuple(out), int(x_shape[4]),
+    )  # fmt: skip
 
 
 def im2col(x, ksize, strides, dilation, pad, out, n0=0, n1=None, buffer=None):
@@ -198,20 +185,18 @@ def im2col(x, ksize, strides, dilation, pad, out, n0=0, n1=None, buffer=None):
     5-D input ``x`` (all samples by default), written into ``buffer`` when it is given (a
     C-contiguous array of that shape and ``x``'s dtype, e.g. a reused workspace)."""
     n1 = x.shape[0] if n1 is None else n1
-    nc = x.shape[-1]
-    shape = ((n1 - n0) * int(np.prod(out)), int(np.prod(ksize)) * nc)
-    if not uses_numba(x):
+    if x.shape[-1] < MIN_KERNEL_CHANNELS or not uses_numba(x):
         cols = im2col_numpy(x[n0:n1], ksize, strides, dilation, pad, out)
         if buffer is not None:
             buffer[...] = cols
             return buffer
         return cols
     x = np.ascontiguousarray(x)
+    nc = x.shape[-1]
+    shape = ((n1 - n0) * int(np.prod(out)), int(np.prod(ksize)) * nc)
     cols = np.empty(shape, dtype=x.dtype) if buffer is None else buffer
-    _im2col_kernel(
-        x.reshape(-1), np.array(x.shape, np.int64), cols, n0, n1,
-        *_geometry(ksize, strides, dilation, pad, out),
-    )  # fmt: skip
+    table = _table(x.shape, ksize, strides, dilation, pad, out)
+    _im2col_kernel(x.reshape(-1), table, cols, n0, n1, nc, int(np.prod(x.shape[1:])))
     return cols
 
 
@@ -225,8 +210,9 @@ def col2im(cols, x_shape, ksize, strides, dilation, pad, out, n0=0, n1=None, int
         shape = (n1 - n0,) + tuple(x_shape[1:])
         dx[n0:n1] += col2im_numpy(cols, shape, ksize, strides, dilation, pad, out)
         return dx
+    table = _table(x_shape, ksize, strides, dilation, pad, out)
+    sample = int(np.prod(x_shape[1:]))
     _col2im_kernel(
-        np.ascontiguousarray(cols), dx.reshape(-1), np.array(x_shape, np.int64), n0, n1,
-        *_geometry(ksize, strides, dilation, pad, out),
-    )  # fmt: skip
+        np.ascontiguousarray(cols), dx.reshape(-1), table, n0, n1, int(x_shape[4]), sample
+    )
     return dx

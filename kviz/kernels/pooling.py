@@ -10,8 +10,9 @@ and average pooling divides by the number of *real* cells in each window (Keras'
 * :func:`max_pool_backward` scatters the output gradient to those indices;
 * :func:`avg_pool` and :func:`avg_pool_backward`.
 
-Serial Numba kernels for float32/float64 (one pass, no padded copy), else NumPy versions (one
-strided slice per window offset) with the same results.
+Serial Numba kernels for float32/float64 (one pass, no padded copy, driven by the window-offset
+table of :func:`kviz.kernels.conv.window_offsets`), else NumPy versions (one strided slice per
+window offset) with the same results.
 
 >>> import numpy as np
 >>> x = np.array([1., 3., 2., 5., 4.], 'float32').reshape(1, 1, 1, 5, 1)
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kviz.kernels.conv import uses_numba
+from kviz.kernels.conv import uses_numba, window_offsets
 from kviz.kernels.jit import jit
 
 __all__ = [
@@ -39,40 +40,34 @@ __all__ = [
 
 
 # ================================================================================ kernels
+# Driven by the window-offset table of :func:`kviz.kernels.conv.window_offsets` (-1: padding).
+
+
 @jit()
-def _max_pool_kernel(x, shape, out, arg, kd, kh, kw, sd, sh, sw, pd, ph, pw, od, oh, ow):
-    nb, size_d, size_h, size_w, nc = shape[0], shape[1], shape[2], shape[3], shape[4]
-    s_h = size_w * nc
-    s_d = size_h * s_h
-    s_n = size_d * s_d
+def _max_pool_kernel(x, table, out, arg, nb, nc, sample):
+    positions, offsets = table.shape
     o = 0
     for n in range(nb):
-        for a in range(od):
-            z0 = a * sd - pd
-            z_lo, z_hi = max(z0, 0), min(z0 + kd, size_d)
-            for b in range(oh):
-                y0 = b * sh - ph
-                y_lo, y_hi = max(y0, 0), min(y0 + kh, size_h)
-                for c in range(ow):
-                    x0 = c * sw - pw
-                    x_lo, x_hi = max(x0, 0), min(x0 + kw, size_w)
-                    first = True
-                    for z in range(z_lo, z_hi):
-                        for y in range(y_lo, y_hi):
-                            for xx in range(x_lo, x_hi):
-                                base = n * s_n + z * s_d + y * s_h + xx * nc
-                                if first:
-                                    for ch in range(nc):
-                                        out[o + ch] = x[base + ch]
-                                        arg[o + ch] = base + ch
-                                    first = False
-                                else:
-                                    for ch in range(nc):
-                                        v = x[base + ch]
-                                        if v > out[o + ch]:
-                                            out[o + ch] = v
-                                            arg[o + ch] = base + ch
-                    o += nc
+        base = n * sample
+        for p in range(positions):
+            first = True
+            for k in range(offsets):
+                src = table[p, k]
+                if src < 0:
+                    continue
+                src += base
+                if first:
+                    for ch in range(nc):
+                        out[o + ch] = x[src + ch]
+                        arg[o + ch] = src + ch
+                    first = False
+                else:
+                    for ch in range(nc):
+                        v = x[src + ch]
+                        if v > out[o + ch]:
+                            out[o + ch] = v
+                            arg[o + ch] = src + ch
+            o += nc
 
 
 @jit()
@@ -82,42 +77,36 @@ def _scatter_add_kernel(dx, arg, g):
 
 
 @jit()
-def _avg_pool_kernel(x, shape, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, od, oh, ow, backward):
+def _avg_pool_kernel(x, table, out, nb, nc, sample, backward):
     # forward: out[o] = mean of the real cells of x in the window; backward (x is the gradient
     # of the output, out the gradient of the input): out[cells] += x[o] / count
-    nb, size_d, size_h, size_w, nc = shape[0], shape[1], shape[2], shape[3], shape[4]
-    s_h = size_w * nc
-    s_d = size_h * s_h
-    s_n = size_d * s_d
+    positions, offsets = table.shape
     o = 0
     for n in range(nb):
-        for a in range(od):
-            z0 = a * sd - pd
-            z_lo, z_hi = max(z0, 0), min(z0 + kd, size_d)
-            for b in range(oh):
-                y0 = b * sh - ph
-                y_lo, y_hi = max(y0, 0), min(y0 + kh, size_h)
-                for c in range(ow):
-                    x0 = c * sw - pw
-                    x_lo, x_hi = max(x0, 0), min(x0 + kw, size_w)
-                    count = (z_hi - z_lo) * (y_hi - y_lo) * (x_hi - x_lo)
-                    if not backward:
-                        for ch in range(nc):
-                            out[o + ch] = 0
-                    for z in range(z_lo, z_hi):
-                        for y in range(y_lo, y_hi):
-                            for xx in range(x_lo, x_hi):
-                                base = n * s_n + z * s_d + y * s_h + xx * nc
-                                if backward:
-                                    for ch in range(nc):
-                                        out[base + ch] += x[o + ch] / count
-                                else:
-                                    for ch in range(nc):
-                                        out[o + ch] += x[base + ch]
-                    if not backward:
-                        for ch in range(nc):
-                            out[o + ch] /= count
-                    o += nc
+        base = n * sample
+        for p in range(positions):
+            count = 0
+            for k in range(offsets):
+                if table[p, k] >= 0:
+                    count += 1
+            if not backward:
+                for ch in range(nc):
+                    out[o + ch] = 0
+            for k in range(offsets):
+                src = table[p, k]
+                if src < 0:
+                    continue
+                src += base
+                if backward:
+                    for ch in range(nc):
+                        out[src + ch] += x[o + ch] / count
+                else:
+                    for ch in range(nc):
+                        out[o + ch] += x[src + ch]
+            if not backward:
+                for ch in range(nc):
+                    out[o + ch] /= count
+            o += nc
 
 
 # ============================================================================ NumPy paths
@@ -178,8 +167,11 @@ def avg_pool_backward_numpy(g, x_shape, ksize, strides, pad, out):
 
 
 # ============================================================================== entry points
-def _geometry(ksize, strides, pad, out):
-    return (*ksize, *strides, *pad, *out)
+def _table(x_shape, ksize, strides, pad, out):
+    return window_offsets(
+        tuple(int(d) for d in x_shape[1:4]), tuple(ksize), tuple(strides), (1, 1, 1),
+        tuple(pad), tuple(out), int(x_shape[4]),
+    )  # fmt: skip
 
 
 def max_pool(x, ksize, strides, pad, out):
@@ -191,8 +183,8 @@ def max_pool(x, ksize, strides, pad, out):
     res = np.empty(shape, x.dtype)
     arg = np.empty(shape, np.int64)
     _max_pool_kernel(
-        x.reshape(-1), np.array(x.shape, np.int64), res.reshape(-1), arg.reshape(-1),
-        *_geometry(ksize, strides, pad, out),
+        x.reshape(-1), _table(x.shape, ksize, strides, pad, out), res.reshape(-1),
+        arg.reshape(-1), x.shape[0], x.shape[-1], int(np.prod(x.shape[1:])),
     )  # fmt: skip
     return res, arg
 
@@ -216,8 +208,8 @@ def avg_pool(x, ksize, strides, pad, out):
     x = np.ascontiguousarray(x)
     res = np.empty((x.shape[0], *out, x.shape[-1]), x.dtype)
     _avg_pool_kernel(
-        x.reshape(-1), np.array(x.shape, np.int64), res.reshape(-1),
-        *_geometry(ksize, strides, pad, out), False,
+        x.reshape(-1), _table(x.shape, ksize, strides, pad, out), res.reshape(-1),
+        x.shape[0], x.shape[-1], int(np.prod(x.shape[1:])), False,
     )  # fmt: skip
     return res
 
@@ -229,7 +221,7 @@ def avg_pool_backward(g, x_shape, ksize, strides, pad, out):
     g = np.ascontiguousarray(g)
     dx = np.zeros(int(np.prod(x_shape)), g.dtype)
     _avg_pool_kernel(
-        g.reshape(-1), np.array(x_shape, np.int64), dx,
-        *_geometry(ksize, strides, pad, out), True,
+        g.reshape(-1), _table(x_shape, ksize, strides, pad, out), dx,
+        x_shape[0], x_shape[-1], int(np.prod(x_shape[1:])), True,
     )  # fmt: skip
     return dx.reshape(x_shape)

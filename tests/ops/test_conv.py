@@ -251,7 +251,11 @@ def test_conv_transpose_channels_first():
 
 # -------------------------------------------------------------- kernels, paths, threading
 def test_im2col_kernel_matches_numpy_and_col2im_is_its_adjoint():
-    x = rand(3, 4, 5, 6, 2).astype("float32")
+    for x in (rand(3, 4, 5, 6, 5).astype("float32"), rand(2, 3, 4, 5, 2).astype("float32")):
+        _im2col_roundtrip(x)
+
+
+def _im2col_roundtrip(x):
     for geo in [
         ((2, 3, 2), (1, 2, 1), (1, 1, 2), (0, 1, 1), (3, 3, 5)),
         ((1, 3, 3), (1, 1, 1), (1, 2, 1), (0, 2, 1), (4, 5, 6)),
@@ -265,8 +269,12 @@ def test_im2col_kernel_matches_numpy_and_col2im_is_its_adjoint():
         np.testing.assert_allclose(
             np.sum(cols * r, dtype="float64"), np.sum(x * back, dtype="float64"), rtol=1e-4
         )
-        part = kconv.im2col(x, *geo, n0=1, n1=3)
-        np.testing.assert_array_equal(part, cols[cols.shape[0] // 3 :])
+        n = x.shape[0]
+        part = kconv.im2col(x, *geo, n0=1, n1=n)
+        np.testing.assert_array_equal(part, cols[cols.shape[0] // n :])
+        acc = kconv.col2im(r[cols.shape[0] // n :], x.shape, *geo, n0=1, n1=n)
+        np.testing.assert_allclose(acc[1:], back[1:], rtol=1e-5, atol=1e-5)
+        assert not acc[0].any()
 
 
 def test_numpy_fallback_gives_the_same_results():
