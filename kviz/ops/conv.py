@@ -109,10 +109,11 @@ def _gemm(cols, w2, groups, k, out=None):
     return out
 
 
-def _gemm_grads(cols, g2, w2, groups, k, need_dcols):
-    """``(dW2, dcols)`` of ``cols @ W2`` for one chunk (dcols None when not needed)."""
+def _gemm_grads(cols, g2, w2, groups, k, need_dcols, dcols_out=None):
+    """``(dW2, dcols)`` of ``cols @ W2`` for one chunk (dcols None when not needed; written
+    into ``dcols_out`` when given, for one group)."""
     if groups == 1:
-        return np.dot(cols.T, g2), (np.dot(g2, w2.T) if need_dcols else None)
+        return np.dot(cols.T, g2), (np.dot(g2, w2.T, out=dcols_out) if need_dcols else None)
     rows = cols.shape[0]
     cin, f = cols.shape[1] // k, w2.shape[1]
     cg, fg = cin // groups, f // groups
@@ -184,7 +185,10 @@ def _conv_bwd(g, out, xs, r, p):
         def chunk(n0, n1):
             buf = workspace(((n1 - n0) * rows, width), x5.dtype)
             cols = kconv.im2col(x5, *_geom(p), n0, n1, buffer=buf)
-            dwc, dcols = _gemm_grads(cols, g2[n0 * rows : n1 * rows], w2, groups, k, need_dx)
+            gc = g2[n0 * rows : n1 * rows]
+            need_buf = need_dx and groups == 1
+            out_buf = workspace(buf.shape, np.result_type(g2, w2), slot=1) if need_buf else None
+            dwc, dcols = _gemm_grads(cols, gc, w2, groups, k, need_dx, out_buf)
             if need_dx:
                 kconv.col2im(dcols, x5.shape, *_geom(p), n0, n1, into=dx5)
             return dwc
