@@ -138,11 +138,12 @@ def blas_threads(n: int):
 
 # ------------------------------------------------------------------------------- chunks
 def run_chunks(fn, chunks):
-    """``[fn(n0, n1) for (n0, n1) in chunks]``, on the worker pool when it has > 1 thread."""
-    workers = num_workers()
-    if workers == 1 or len(chunks) == 1:
-        return [fn(a, b) for a, b in chunks]
+    """``[fn(n0, n1) for (n0, n1) in chunks]``, on the worker pool when it has > 1 thread; BLAS
+    runs on one thread meanwhile (also when the chunks run serially: chunk-sized products are
+    faster on one thread, and much faster when the other cores are busy)."""
     with blas_threads(1):
+        if num_workers() == 1 or len(chunks) == 1:
+            return [fn(a, b) for a, b in chunks]
         return list(_pool().map(lambda ab: fn(*ab), chunks))
 
 
