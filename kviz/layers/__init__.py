@@ -14,6 +14,7 @@ from kviz.layers.merge import *
 from kviz.layers.noise import *
 from kviz.layers.normalization import *
 from kviz.layers.recurrent import *
+from kviz.layers.wrappers import *
 from kviz.layers.pooling import *
 from kviz.layers.regularization import *
 from kviz.layers.reshaping import *

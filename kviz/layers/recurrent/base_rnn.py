@@ -185,6 +185,17 @@ class RNN(Layer):
         if self.input_spec is not None:
             check_input_spec([self.input_spec], [self._main_shape(input_shapes)], self.name)
 
+    def _maybe_build(self, input_shapes):
+        # check the sequence input only (initial states / constants may follow it in a list)
+        spec = self.input_spec
+        self._check_inputs(input_shapes)
+        self.input_spec = None
+        try:
+            super()._maybe_build(input_shapes)
+        finally:
+            if self.input_spec is None:
+                self.input_spec = spec
+
     # ------------------------------------------------------------------------- calling
     def _standardize(self, inputs, initial_state, constants):
         if isinstance(inputs, list):
