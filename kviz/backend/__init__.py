@@ -281,6 +281,7 @@ batch_flatten = _ops.batch_flatten
 reverse = _ops.flip
 logical_and = _ops.logical_and
 logical_or = _ops.logical_or
+rnn = _ops.rnn  # K.rnn(step_function, inputs, initial_states, go_backwards, mask, constants, ...)
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001
