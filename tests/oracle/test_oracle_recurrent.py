@@ -113,6 +113,35 @@ def test_time_distributed_rank4(tk):
     )
 
 
+CONV_LSTM = {
+    "valid": (lambda k: k.layers.ConvLSTM2D(2, (3, 3)), (3, 5, 4, 2)),
+    "same_seq_back": (
+        lambda k: k.layers.ConvLSTM2D(
+            2, (3, 3), padding="same", return_sequences=True, go_backwards=True
+        ),
+        (3, 5, 4, 2),
+    ),  # fmt: skip
+    "strides_state_sigmoid": (
+        lambda k: k.layers.ConvLSTM2D(
+            2, (2, 2), strides=2, return_state=True, recurrent_activation="sigmoid"
+        ),
+        (3, 5, 4, 2),
+    ),  # fmt: skip
+    "dilation_nobias": (
+        lambda k: k.layers.ConvLSTM2D(
+            2, (3, 3), dilation_rate=2, padding="same", use_bias=False, unit_forget_bias=False
+        ),
+        (2, 5, 5, 1),
+    ),  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV_LSTM))
+def test_conv_lstm2d(name, tk):
+    make, shape = CONV_LSTM[name]
+    ou.check_layer_pair(make, shape, gradients=True)
+
+
 # ----------------------------------------------------------------------------------- masks
 def _embedding_model(rnn):
     def build(keras):

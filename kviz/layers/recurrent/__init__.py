@@ -8,8 +8,8 @@
 """
 
 from kviz.layers.recurrent.base_rnn import RNN
-
-# from kviz.layers.recurrent.conv_lstm2d import ConvLSTM2D, ConvLSTM2DCell
+from kviz.layers.recurrent.conv_lstm2d import ConvLSTM2D
+from kviz.layers.recurrent.conv_lstm2d_cell import ConvLSTM2DCell
 from kviz.layers.recurrent.gru import GRU
 from kviz.layers.recurrent.gru_cell import GRUCell
 from kviz.layers.recurrent.lstm import LSTM
@@ -27,6 +27,6 @@ __all__ = [
     "GRUCell",
     "LSTMCell",
     "StackedRNNCells",
-    # "ConvLSTM2D",
-    # "ConvLSTM2DCell",
+    "ConvLSTM2D",
+    "ConvLSTM2DCell",
 ]
