@@ -5,9 +5,10 @@ axes; geometry arguments are 3-tuples ``ksize``, ``strides``, ``pad`` (cells bef
 input cell) and ``out`` (output size). Padding cells never take part: max pooling ignores them
 and average pooling divides by the number of *real* cells in each window (Keras's rule).
 
-* :func:`max_pool` ``-> (out, arg)``: ``arg`` holds, for every output value, the flat index
-  into ``x`` of the maximum (the first one in window order on ties, as TensorFlow);
-* :func:`max_pool_backward` scatters the output gradient to those indices;
+* :func:`max_pool` (window maxima) and :func:`max_pool_backward`, which gives each output's
+  gradient to the first cell of its window that holds the maximum (window order, as
+  TensorFlow on ties); no index array is kept between the two (finding the maxima again in the
+  backward pass is cheaper than storing an int64 index per output);
 * :func:`avg_pool` and :func:`avg_pool_backward`.
 
 Serial Numba kernels for float32/float64 (one pass, no padded copy, driven by the window-offset
@@ -16,9 +17,11 @@ window offset) with the same results.
 
 >>> import numpy as np
 >>> x = np.array([1., 3., 2., 5., 4.], 'float32').reshape(1, 1, 1, 5, 1)
->>> out, arg = max_pool(x, (1, 1, 2), (1, 1, 2), (0, 0, 0), (1, 1, 2))
->>> out.ravel(), arg.ravel()
-(array([3., 5.], dtype=float32), array([1, 3]))
+>>> out = max_pool(x, (1, 1, 2), (1, 1, 2), (0, 0, 0), (1, 1, 2))
+>>> out.ravel()
+array([3., 5.], dtype=float32)
+>>> max_pool_backward(np.ones_like(out), x, out, (1, 1, 2), (1, 1, 2), (0, 0, 0), (1, 1, 2)).ravel()
+array([0., 1., 0., 1., 0.], dtype=float32)
 """
 
 from __future__ import annotations
@@ -44,36 +47,52 @@ __all__ = [
 
 
 @jit()
-def _max_pool_kernel(x, table, out, arg, nb, nc, sample):
+def _max_pool_kernel(x, table, out, nb, nc, sample):
     positions, offsets = table.shape
     o = 0
     for n in range(nb):
         base = n * sample
         for p in range(positions):
+            res = out[o : o + nc]
             first = True
             for k in range(offsets):
                 src = table[p, k]
                 if src < 0:
                     continue
-                src += base
+                cell = x[base + src : base + src + nc]
                 if first:
-                    for ch in range(nc):
-                        out[o + ch] = x[src + ch]
-                        arg[o + ch] = src + ch
+                    res[:] = cell
                     first = False
                 else:
                     for ch in range(nc):
-                        v = x[src + ch]
-                        if v > out[o + ch]:
-                            out[o + ch] = v
-                            arg[o + ch] = src + ch
+                        res[ch] = max(res[ch], cell[ch])
             o += nc
 
 
 @jit()
-def _scatter_add_kernel(dx, arg, g):
-    for i in range(g.shape[0]):
-        dx[arg[i]] += g[i]
+def _max_pool_backward_kernel(x, out, g, table, dx, rest, nb, nc, sample):
+    # The gradient of each output goes to the first cell of its window (in window order) that
+    # holds the maximum, as TensorFlow's. ``rest`` holds, per channel, the gradient not given
+    # out yet; the blend ``rest * hit`` (not a branch) lets the channel loop vectorise.
+    positions, offsets = table.shape
+    o = 0
+    for n in range(nb):
+        base = n * sample
+        for p in range(positions):
+            rest[:] = g[o : o + nc]
+            best = out[o : o + nc]
+            for k in range(offsets):
+                src = table[p, k]
+                if src < 0:
+                    continue
+                cell = x[base + src : base + src + nc]
+                grad = dx[base + src : base + src + nc]
+                for ch in range(nc):
+                    hit = rest.dtype.type(cell[ch] == best[ch])
+                    r = rest[ch]
+                    grad[ch] += r * hit
+                    rest[ch] = r - r * hit
+            o += nc
 
 
 @jit()
@@ -89,23 +108,24 @@ def _avg_pool_kernel(x, table, out, nb, nc, sample, backward):
             for k in range(offsets):
                 if table[p, k] >= 0:
                     count += 1
+            here = x[o : o + nc] if backward else out[o : o + nc]
             if not backward:
-                for ch in range(nc):
-                    out[o + ch] = 0
+                here[:] = 0
             for k in range(offsets):
                 src = table[p, k]
                 if src < 0:
                     continue
-                src += base
                 if backward:
+                    cell = out[base + src : base + src + nc]
                     for ch in range(nc):
-                        out[src + ch] += x[o + ch] / count
+                        cell[ch] += here[ch] / count
                 else:
+                    cell = x[base + src : base + src + nc]
                     for ch in range(nc):
-                        out[o + ch] += x[src + ch]
+                        here[ch] += cell[ch]
             if not backward:
                 for ch in range(nc):
-                    out[o + ch] /= count
+                    here[ch] /= count
             o += nc
 
 
@@ -175,30 +195,34 @@ def _table(x_shape, ksize, strides, pad, out):
 
 
 def max_pool(x, ksize, strides, pad, out):
-    """``(out, arg)``: window maxima of ``x`` and their flat indices into ``x`` (int64)."""
+    """Window maxima of ``x``."""
     if not uses_numba(x):
-        return max_pool_numpy(x, ksize, strides, pad, out)
+        return max_pool_numpy(x, ksize, strides, pad, out)[0]
     x = np.ascontiguousarray(x)
-    shape = (x.shape[0], *out, x.shape[-1])
-    res = np.empty(shape, x.dtype)
-    arg = np.empty(shape, np.int64)
+    res = np.empty((x.shape[0], *out, x.shape[-1]), x.dtype)
     _max_pool_kernel(
         x.reshape(-1), _table(x.shape, ksize, strides, pad, out), res.reshape(-1),
-        arg.reshape(-1), x.shape[0], x.shape[-1], int(np.prod(x.shape[1:])),
+        x.shape[0], x.shape[-1], int(np.prod(x.shape[1:])),
     )  # fmt: skip
-    return res, arg
+    return res
 
 
-def max_pool_backward(g, arg, x_shape):
-    """The input gradient of :func:`max_pool`: ``g`` added at the indices ``arg``."""
-    size = int(np.prod(x_shape))
+def max_pool_backward(g, x, res, ksize, strides, pad, out):
+    """The input gradient of :func:`max_pool` (``res`` its result): each output's gradient
+    goes to the first cell of its window, in window order, that holds the maximum."""
     g = np.ascontiguousarray(g)
-    if not uses_numba(g):
-        dx = np.bincount(arg.reshape(-1), weights=g.reshape(-1), minlength=size)
-        return dx.astype(g.dtype, copy=False).reshape(x_shape)
-    dx = np.zeros(size, g.dtype)
-    _scatter_add_kernel(dx, np.ascontiguousarray(arg).reshape(-1), g.reshape(-1))
-    return dx.reshape(x_shape)
+    if not uses_numba(g, x, res):
+        arg = max_pool_numpy(x, ksize, strides, pad, out)[1]
+        dx = np.bincount(arg.reshape(-1), weights=g.reshape(-1), minlength=x.size)
+        return dx.astype(g.dtype, copy=False).reshape(x.shape)
+    x, res = np.ascontiguousarray(x), np.ascontiguousarray(res)
+    dx = np.zeros(x.shape, g.dtype)
+    nc = x.shape[-1]
+    _max_pool_backward_kernel(
+        x.reshape(-1), res.reshape(-1), g.reshape(-1), _table(x.shape, ksize, strides, pad, out),
+        dx.reshape(-1), np.empty(nc, g.dtype), x.shape[0], nc, int(np.prod(x.shape[1:])),
+    )  # fmt: skip
+    return dx
 
 
 def avg_pool(x, ksize, strides, pad, out):

@@ -55,13 +55,15 @@ def _out_shape(x, p):
 
 
 def _max_fwd(x, **p):
-    out, arg = kpool.max_pool(_as5(x), *_geom(p))
-    return out.reshape(_out_shape(x, p)), arg
+    return kpool.max_pool(_as5(x), *_geom(p)).reshape(_out_shape(x, p)), None
 
 
-def _max_bwd(g, out, xs, arg, p):
+def _max_bwd(g, out, xs, r, p):
     x = xs[0]
-    return (kpool.max_pool_backward(g, arg, _as5(x).shape).reshape(x.shape),)
+    x5 = _as5(x)
+    res = np.ascontiguousarray(out).reshape((x5.shape[0],) + tuple(p["out"]) + (x5.shape[-1],))
+    g5 = np.ascontiguousarray(g).reshape(res.shape)
+    return (kpool.max_pool_backward(g5, x5, res, *_geom(p)).reshape(x.shape),)
 
 
 def _avg_fwd(x, **p):
