@@ -191,12 +191,29 @@ def test_real_weights_checkpoint_reloads(tmp_path):
 
 def test_real_best_model_checkpoint_reloads(tmp_path):
     pytest.importorskip("kviz.saving", reason="kviz.saving (behind model.save) not written yet")
+    from cb_helpers import WeightsPerEpoch
+
     from kviz.models import load_model
 
     model = classifier()
+    record = WeightsPerEpoch()
     path = tmp_path / "best.h5"
     cb = ModelCheckpoint(str(path), save_best_only=True)
-    fit(model, [Scripted("val_loss", [0.5, 0.4, 0.6]), cb], epochs=3)
+    fit(model, [Scripted("val_loss", [0.5, 0.4, 0.6]), record, cb], epochs=3)
     assert sorted(os.listdir(tmp_path)) == ["best.h5"]  # no temporary file left behind
     loaded = load_model(str(path))
     assert [lyr.name for lyr in loaded.layers] == [lyr.name for lyr in model.layers]
+    for a, b in zip(loaded.get_weights(), record.weights[1], strict=True):  # the best epoch
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name, weights_only", [("m.keras", False), ("w.weights.h5", True)])
+def test_real_keras3_formats(tmp_path, name, weights_only):
+    pytest.importorskip("kviz.saving", reason="kviz.saving (behind model.save) not written yet")
+    model = classifier()
+    fit(model, [ModelCheckpoint(tmp_path / "out" / name, save_weights_only=weights_only)], epochs=1)
+    assert os.listdir(tmp_path / "out") == [name]
+    other = classifier()
+    other.load_weights(str(tmp_path / "out" / name))
+    for a, b in zip(model.get_weights(), other.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
