@@ -104,9 +104,12 @@ def _im2col_kernel(x, table, cols, n0, n1, nc, sample):
                 src = table[p, k]
                 dst = row[k * nc : (k + 1) * nc]  # contiguous slices: the copy vectorises
                 if src < 0:
-                    dst[:] = 0
+                    for ch in range(nc):
+                        dst[ch] = 0
                 else:
-                    dst[:] = x[base + src : base + src + nc]
+                    cell = x[base + src : base + src + nc]
+                    for ch in range(nc):
+                        dst[ch] = cell[ch]
             r += 1
 
 

@@ -61,7 +61,8 @@ def _max_pool_kernel(x, table, out, nb, nc, sample):
                     continue
                 cell = x[base + src : base + src + nc]
                 if first:
-                    res[:] = cell
+                    for ch in range(nc):
+                        res[ch] = cell[ch]
                     first = False
                 else:
                     for ch in range(nc):
@@ -79,7 +80,9 @@ def _max_pool_backward_kernel(x, out, g, table, dx, rest, nb, nc, sample):
     for n in range(nb):
         base = n * sample
         for p in range(positions):
-            rest[:] = g[o : o + nc]
+            grad_out = g[o : o + nc]
+            for ch in range(nc):
+                rest[ch] = grad_out[ch]
             best = out[o : o + nc]
             for k in range(offsets):
                 src = table[p, k]
@@ -110,7 +113,8 @@ def _avg_pool_kernel(x, table, out, nb, nc, sample, backward):
                     count += 1
             here = x[o : o + nc] if backward else out[o : o + nc]
             if not backward:
-                here[:] = 0
+                for ch in range(nc):
+                    here[ch] = 0
             for k in range(offsets):
                 src = table[p, k]
                 if src < 0:
