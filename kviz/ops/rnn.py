@@ -248,8 +248,18 @@ def gru_step(xp_t, h, recurrent_kernel, recurrent_bias=None, activation="tanh",
 
 
 # ============================================================================ whole sequences
+def _float_dtype(x):
+    dtype = np.dtype(getattr(x, "dtype", None) or np.asarray(_v(x)).dtype)
+    return dtype if dtype.kind == "f" else np.dtype(np.float32)
+
+
+def _as_mask(mask, dtype):
+    """A dropout mask in the computation's dtype (a float64 mask must not promote float32)."""
+    return None if mask is None else np.asarray(_v(mask)).astype(dtype, copy=False)
+
+
 def _sequence_params(mask, go_backwards, return_sequences, dropout_mask, recurrent_dropout_mask,
-                     zero_output_for_mask=False):  # fmt: skip
+                     zero_output_for_mask=False, dtype=np.float32):  # fmt: skip
     keep = _mask_array(mask)
     if keep is not None and keep.all():
         keep = None
@@ -258,8 +268,8 @@ def _sequence_params(mask, go_backwards, return_sequences, dropout_mask, recurre
         "mask": keep,
         "go_backwards": bool(go_backwards),
         "return_sequences": bool(return_sequences),
-        "in_mask": None if dropout_mask is None else np.asarray(_v(dropout_mask)),
-        "rec_mask": None if recurrent_dropout_mask is None else np.asarray(_v(recurrent_dropout_mask)),
+        "in_mask": _as_mask(dropout_mask, dtype),
+        "rec_mask": _as_mask(recurrent_dropout_mask, dtype),
     }  # fmt: skip
 
 
@@ -309,7 +319,7 @@ def simple_rnn(inputs, initial_state, kernel, recurrent_kernel, bias=None, activ
     """SimpleRNN over a sequence: ``(output, h)``. See the module docstring."""
     steps = _check(inputs, kernel, recurrent_kernel, 1, "simple_rnn")
     p = _sequence_params(mask, go_backwards, return_sequences, dropout_mask,
-                         recurrent_dropout_mask, zero_output_for_mask)  # fmt: skip
+                         recurrent_dropout_mask, zero_output_for_mask, _float_dtype(inputs))  # fmt: skip
     code = rnn_activation_code(activation)
     if _use_fused(fused, code):
         packed = apply(simple_rnn_sequence, (inputs, initial_state, kernel, recurrent_kernel, bias),
@@ -330,7 +340,7 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, acti
     """LSTM over a sequence: ``(output, h, c)``. See the module docstring."""
     steps = _check(inputs, kernel, recurrent_kernel, 4, "lstm")
     p = _sequence_params(mask, go_backwards, return_sequences, dropout_mask,
-                         recurrent_dropout_mask, zero_output_for_mask)  # fmt: skip
+                         recurrent_dropout_mask, zero_output_for_mask, _float_dtype(inputs))  # fmt: skip
     codes = rnn_activation_code(activation), rnn_activation_code(recurrent_activation)
     if _use_fused(fused, *codes):
         packed = apply(lstm_sequence,
@@ -354,7 +364,7 @@ def gru(inputs, initial_state, kernel, recurrent_kernel, bias=None, activation="
     (input bias, recurrent bias), else ``(3U,)``. See the module docstring."""
     steps = _check(inputs, kernel, recurrent_kernel, 3, "gru")
     p = _sequence_params(mask, go_backwards, return_sequences, dropout_mask,
-                         recurrent_dropout_mask, zero_output_for_mask)  # fmt: skip
+                         recurrent_dropout_mask, zero_output_for_mask, _float_dtype(inputs))  # fmt: skip
     codes = rnn_activation_code(activation), rnn_activation_code(recurrent_activation)
     if _use_fused(fused, *codes):
         packed = apply(gru_sequence, (inputs, initial_state, kernel, recurrent_kernel, bias),
