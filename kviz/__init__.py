@@ -33,6 +33,7 @@ _SUBMODULES = {
     "optimizers",
     "preprocessing",
     "regularizers",
+    "saving",
     "utils",
     "viz",
     "widgets",
@@ -56,3 +57,9 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | _SUBMODULES | set(_NAMES))
+
+
+# kviz.saving registers Model.save/save_weights/load_weights and kviz.models.load_model/
+# save_model (kviz.models may not import it: it is a higher level). It loads kviz.models but
+# not h5py, which is imported when a file is read or written.
+from kviz import saving as _saving  # noqa: E402
