@@ -147,11 +147,15 @@ def deserialize_layer(config_dict, custom_objects=None):
         )
     cfg = dict(config_dict["config"])
     try:
-        return cls.from_config(cfg, custom_objects=custom_objects)
+        layer = cls.from_config(cfg, custom_objects=custom_objects)
     except TypeError as e:
         if "custom_objects" not in str(e):
             raise
-        return cls.from_config(cfg)
+        layer = cls.from_config(cfg)
+    build_config = config_dict.get("build_config") or {}
+    if build_config.get("input_shape") is not None:
+        record_build_shape(layer, build_config["input_shape"])  # written back by get_config
+    return layer
 
 
 def serialize_layer(layer):

@@ -268,12 +268,12 @@ class RNN(Layer):
         inputs, initial_state, constants = self._standardize(inputs, initial_state, constants)
         if isinstance(mask, (list, tuple)):
             mask = mask[0] if mask else None
+        states = self._initial_states(inputs, initial_state)
         x = inputs
         if self.time_major:
             x = ops.transpose(x, (1, 0) + tuple(range(2, np.ndim(_raw(x)))))
             if mask is not None:
                 mask = np.asarray(_raw(mask)).T
-        states = self._initial_states(x, initial_state)
         self._reset_cell_masks()
         result = NotImplemented
         fused = getattr(self.cell, "fused_sequence", None)

@@ -32,6 +32,13 @@ def _shape(x):
     return np.shape(x.data if isinstance(x, Tensor) else x)
 
 
+def c_contiguous(variables):
+    """Store weights C-contiguous (the orthogonal initializer returns a transposed array)."""
+    for w in variables:
+        if not w.data.flags.c_contiguous:
+            w.data = np.ascontiguousarray(w.data)
+
+
 class DropoutRNNCellMixin:
     """Per-sequence dropout masks of a cell (tf.keras's mixin of the same name)."""
 
@@ -171,6 +178,7 @@ class BuiltinCell(DropoutRNNCellMixin, Layer):
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )
+        c_contiguous(self.weights)
         self.built = True
 
     # ------------------------------------------------------------------------ step pieces

@@ -26,7 +26,7 @@ import numpy as np
 from kviz import activations, config, constraints, initializers, ops, regularizers
 from kviz.autodiff.tensor import Tensor
 from kviz.layers.base import Layer
-from kviz.layers.recurrent.cell_base import DropoutRNNCellMixin
+from kviz.layers.recurrent.cell_base import DropoutRNNCellMixin, c_contiguous
 from kviz.ops.conv_utils import conv_output_length, normalize_padding, normalize_tuple
 
 
@@ -149,6 +149,7 @@ class ConvLSTM2DCell(DropoutRNNCellMixin, Layer):
                 "bias", (4 * f,), initializer=init, regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )  # fmt: skip
+        c_contiguous(self.weights)
         self.built = True
 
     # ------------------------------------------------------------------------------ maths
