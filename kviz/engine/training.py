@@ -17,6 +17,7 @@ weights, and the optimizer updates them in place.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -31,11 +32,23 @@ from kviz.engine.compile_utils import LossesContainer, MetricsContainer
 from kviz.engine.logs import LogsDict
 from kviz.errors import format_shape
 from kviz.graph import nest
+from kviz.kernels import blas
 from kviz.layers.input_spec import check_input_spec
 
 
 def _raw(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def _blas_policy(method):
+    """Run ``method`` under kviz's BLAS thread policy (:mod:`kviz.kernels.blas`)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with blas.compute():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class TrainingMixin:
@@ -273,6 +286,7 @@ class TrainingMixin:
         return logs
 
     # ------------------------------------------------------------------------- fit
+    @_blas_policy
     def fit(
         self,
         x=None,
@@ -479,6 +493,7 @@ class TrainingMixin:
         cbs.on_test_end(logs)
         return logs
 
+    @_blas_policy
     def evaluate(
         self,
         x=None,
@@ -519,6 +534,7 @@ class TrainingMixin:
         return values[0] if len(values) == 1 else values
 
     # -------------------------------------------------------------------- predict
+    @_blas_policy
     def predict(
         self,
         x,
@@ -571,6 +587,7 @@ class TrainingMixin:
         return np.concatenate(chunks)
 
     # ------------------------------------------------------------------ on-batch API
+    @_blas_policy
     def train_on_batch(
         self,
         x,
@@ -588,6 +605,7 @@ class TrainingMixin:
         total, values = self._train_step(self._cast_batch(xs), ys, sws)
         return self._on_batch_result(total, values, return_dict)
 
+    @_blas_policy
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         self._assert_compiled("training/testing")
         xs, ys, sws = self._prepare_data(x, y, sample_weight, None)

@@ -32,6 +32,7 @@ from kviz.graph import nest
 from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import to_snake_case, unique_name
 from kviz.graph.node import Node, Operation
+from kviz.kernels import blas
 from kviz.layers.input_spec import InputSpec, check_input_spec
 from kviz.ops.core import infer_symbolic
 
@@ -279,7 +280,8 @@ class Layer(Operation):
         flat = nest.flatten(inputs)
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(inputs, args, kwargs)
-        return self._eager_call(inputs, args, kwargs)
+        with blas.compute():  # kviz's BLAS thread policy
+            return self._eager_call(inputs, args, kwargs)
 
     def _cast_inputs(self, inputs):
         def cast(x):
