@@ -153,6 +153,8 @@ def _conv_fwd(x, w, b=None, **p):
         run_chunks(chunk, _chunks(n, rows, width * dtype.itemsize))
     if b is not None:
         out += b
+    if p.get("relu"):
+        np.maximum(out, 0, out=out)
     return out.reshape((n,) + _spatial_out(p) + (f,)), None
 
 
@@ -170,6 +172,8 @@ def _conv_bwd(g, out, xs, r, p):
     w2 = np.ascontiguousarray(w).reshape(-1, f)
     rows = int(np.prod(p["out"]))
     g2 = np.ascontiguousarray(g).reshape(n * rows, f)
+    if p.get("relu"):  # ReLU fused into the primitive: its gradient is 0 where out == 0
+        g2 = g2 * (out.reshape(g2.shape) > 0)
     need_dx = p["need_dx"]
     dtype = np.result_type(x5, g2)
     dx = None
@@ -314,11 +318,13 @@ def conv(
     dilation_rate=1,
     groups=1,
     bias=None,
+    activation=None,
 ):
     """N-D convolution (the rank comes from ``kernel``: ``(*kernel_size, in // groups, filters)``).
 
     ``padding`` is ``'valid'``, ``'same'`` or (1D only) ``'causal'``; ``bias`` (one value per
-    filter), when given, is added inside the primitive.
+    filter), when given, is added inside the primitive, and so is ``activation='relu'`` (a
+    plain ReLU, as ``kviz.activations.relu``: two passes over the output fewer).
     """
     xs, ks = np.shape(_v(x)), np.shape(_v(kernel))
     nd = _check_rank("conv", xs, ks)
@@ -344,7 +350,9 @@ def conv(
             f"{cg} channels per group with groups={groups} (and filters divisible by groups)"
         )
     p = _params(nd, spatial, ksize, strides, dilation, padding, "conv")
-    p.update(groups=groups, need_dx=isinstance(x, Tensor))
+    if activation not in (None, "linear", "relu"):
+        raise ValueError(f"conv: activation must be None or 'relu'; received {activation!r}")
+    p.update(groups=groups, need_dx=isinstance(x, Tensor), relu=activation == "relu")
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
     return _from_last(apply(_conv, inputs, p), nd, data_format)
 

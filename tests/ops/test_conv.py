@@ -86,6 +86,18 @@ def test_conv_channels_first_and_bias(nd):
     )
 
 
+def test_conv_with_fused_relu():
+    covers("conv")
+    check_op(
+        lambda x, w, b: ops.conv(x, w, padding="same", bias=b, activation="relu"),
+        [rand(2, 5, 4, 3), rand(3, 3, 3, 4), rand(4)],
+        reference=lambda x, w, b: np.maximum(conv_loop(x, w, padding="same") + b, 0),
+        none_batch=[True, False, False],
+    )
+    with pytest.raises(ValueError, match="activation"):
+        ops.conv(rand(1, 4, 4, 1), rand(3, 3, 1, 1), activation="tanh")
+
+
 @pytest.mark.parametrize(
     "name,xs,ks,kwargs",
     [
