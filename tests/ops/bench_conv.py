@@ -2,8 +2,9 @@
 
     python tests/ops/bench_conv.py [--repeats 7] [--no-compile] [--epoch]
 
-1. The W2 (``mnist_cnn``) convolutions at batch 128, float32, forward and forward+backward
-   (the backward of the first layer computes no input gradient, as in training):
+1. The W2 (``mnist_cnn``) convolutions at batch 128, float32, with bias and ReLU as the layers
+   run them, forward and forward+backward (the backward of the first layer computes no input
+   gradient, as in training):
    Conv2D(32, 3x3) on 128x28x28x1 and Conv2D(64, 3x3) on 128x26x26x32, and MaxPool(2) on
    128x24x24x64; median of ``--repeats`` runs, with the chunk workers of
    ``kviz.kernels.threads`` at 1 thread and at the default count.
@@ -61,12 +62,12 @@ def bench_layers(repeats):
             b = Variable(np.zeros(filters, "float32"))
 
             def fwd(x=x, w=w, b=b):
-                return ops.conv(x, w.data, bias=b.data)
+                return ops.conv(x, w.data, bias=b.data, activation="relu")
 
             def fwd_bwd(x=x, w=w, b=b, need_dx=need_dx):
                 xv = Variable(x) if need_dx else x
                 with GradientTape():
-                    y = ops.relu(ops.conv(xv, w, bias=b))
+                    y = ops.conv(xv, w, bias=b, activation="relu")
                 srcs = [w, b] + ([xv] if need_dx else [])
                 return gradients(y, srcs, output_gradient=np.ones(y.shape, "float32"))
 
