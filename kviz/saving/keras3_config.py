@@ -38,6 +38,9 @@ _NESTED_MODULES = {
 
 _MODEL_CLASSES = ("Functional", "Model", "Sequential")
 
+# config entries holding a serialized layer (wrappers' layers, RNN cells)
+_NESTED_LAYER_KEYS = ("layer", "forward_layer", "backward_layer", "cell")
+
 
 def _is_graph_model(layer) -> bool:
     return bool(getattr(layer, "_is_graph_network", False))
@@ -123,6 +126,16 @@ def layer_config_to_keras3(class_name, config):
     cfg.pop("batch_size", None)
     if isinstance(cfg.get("dtype"), str):
         cfg["dtype"] = dtype_policy(cfg["dtype"])
+    _warn_hard_sigmoid(cfg, "writes", class_name)
+    for key in _NESTED_LAYER_KEYS:
+        if _is_object(cfg.get(key)):
+            cfg[key] = _nested_layer_to_keras3(cfg[key])
+    if isinstance(cfg.get("cells"), list):
+        cfg["cells"] = [_nested_layer_to_keras3(c) if _is_object(c) else c for c in cfg["cells"]]
+    if cfg.get("time_major") is False:
+        cfg.pop("time_major")  # recurrent layers: Keras 3 has no time_major
+    if "implementation" in cfg and ("units" in cfg or "filters" in cfg):
+        cfg.pop("implementation")  # Keras 3 recurrent layers have no implementation modes
     for key, value in list(cfg.items()):
         if _is_object(value):
             for suffix, module in _NESTED_MODULES.items():
@@ -163,6 +176,32 @@ def layer_config_to_keras3(class_name, config):
             cfg["output_shape"] = _function_k3(shape, shape_type, shape_module)
         cfg["arguments"] = _plain(cfg.get("arguments") or {})
     return class_name, cfg
+
+
+def _warn_hard_sigmoid(cfg, verb, class_name):
+    keys = [k for k, v in cfg.items() if k.endswith("activation") and v == "hard_sigmoid"]
+    if keys:
+        warnings.warn(
+            f"{class_name} {cfg.get('name', '')!r}: {', '.join(keys)}='hard_sigmoid'. Keras 3 "
+            "redefined hard_sigmoid (relu6(x + 3) / 6, slope 1/6) where Keras 2 and kviz use "
+            f"clip(0.2 x + 0.5, 0, 1); kviz {verb} the name unchanged, so the two libraries "
+            "compute different results for this layer.",
+            stacklevel=6,
+        )
+
+
+def _nested_layer_to_keras3(d):
+    """A layer serialized inside another layer's config (wrappers, RNN cells)."""
+    from kviz import layers as layers_mod
+
+    class_name, config = layer_config_to_keras3(d["class_name"], d.get("config") or {})
+    builtin = isinstance(getattr(layers_mod, d["class_name"], None), type)
+    return {
+        "module": "keras.layers" if builtin else None,
+        "class_name": class_name,
+        "config": config,
+        "registered_name": None if builtin else d["class_name"],
+    }
 
 
 def _shapes(value):
@@ -507,6 +546,7 @@ _KERAS3_ONLY_DEFAULTS = {
     "optional": (False,),
     "input_axes": (None,),
     "output_axes": (None,),
+    "seed": (None,),
 }
 
 
@@ -577,9 +617,15 @@ def layer_config_to_kviz(class_name, config, where=None):
         if isinstance(cfg.get("arguments"), dict):
             cfg["arguments"] = strip_keras3_keys(cfg["arguments"])
         return class_name, cfg
+    if isinstance(config.get("dtype"), dict):  # a Keras 3 config (dtype policy object)
+        _warn_hard_sigmoid(cfg, "reads", class_name)
     for key, value in list(cfg.items()):
         if _is_object(value) and any(key.endswith(suffix) for suffix in _NESTED_MODULES):
             cfg[key] = _nested_object_to_kviz(value)
+        elif _is_object(value) and key in _NESTED_LAYER_KEYS:
+            cfg[key] = to_kviz_config(value)
+    if isinstance(cfg.get("cells"), list):
+        cfg["cells"] = [to_kviz_config(c) if _is_object(c) else c for c in cfg["cells"]]
     return class_name, _drop_keras3_defaults(cfg)
 
 

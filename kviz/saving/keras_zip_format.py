@@ -166,7 +166,7 @@ def load_model_from_keras_zip(filepath, custom_objects=None, compile=True):
         raise ValueError(f"The file {os.fspath(filepath)!r} has no model.weights.h5.")
     if compile and compile_config:
         try:
-            args = training_config_lib.compile_args(compile_config, custom_objects)
+            model.compile(**training_config_lib.compile_args(compile_config, custom_objects))
         except (ValueError, TypeError, KeyError) as e:
             warnings.warn(
                 f"`compile()` was not called as part of model loading because the model's "
@@ -175,7 +175,6 @@ def load_model_from_keras_zip(filepath, custom_objects=None, compile=True):
                 stacklevel=3,
             )
             return model
-        model.compile(**args)
         keras3_weights.restore_optimizer(model, optimizer_values)
     return model
 

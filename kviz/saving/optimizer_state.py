@@ -144,6 +144,9 @@ def load_tf_keras_new_layout(optimizer, var_list, names, values):
         raise ValueError(f"no tf.keras slot mapping for optimizer {type(optimizer).__name__}")
     mapping = FOREIGN_SLOT_NAMES[kind]
     iterations = values[0]
+    if len(values) == 1:  # an optimizer that never ran: its iteration count only
+        optimizer.iterations.assign(np.asarray(iterations, dtype=np.int64).reshape(()))
+        return
     per_slot: dict[str, list] = {}
     for name, value in zip(names[1:], values[1:], strict=True):
         parts = name.split("/")

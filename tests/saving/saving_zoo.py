@@ -159,6 +159,32 @@ def convolutional():
     return model, _rs().rand(2, 8, 8, 2).astype("float32")
 
 
+def recurrent():
+    model = Sequential(
+        [
+            L.Embedding(10, 3, mask_zero=True, input_length=5),
+            L.LSTM(4, return_sequences=True),
+            L.GRU(3, reset_after=False, return_sequences=True),
+            L.GRU(3),
+            L.Dense(2),
+        ]
+    )
+    model.build((None, 5))
+    return model, np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8], [9, 0, 0, 0, 0]])
+
+
+def rnn_wrappers():
+    model = Sequential(
+        [
+            L.Bidirectional(L.LSTM(4, return_sequences=True), input_shape=(5, 3)),
+            L.TimeDistributed(L.Dense(2)),
+            L.RNN([L.LSTMCell(3), L.GRUCell(2)], return_sequences=True),
+            L.SimpleRNN(3),
+        ]
+    )
+    return model, _rs().rand(2, 5, 3).astype("float32")
+
+
 ALL = {
     "dense": dense,
     "reshaping": reshaping,
@@ -173,6 +199,8 @@ ALL = {
     "nested": nested,
     "multi_output": multi_output,
     "convolutional": convolutional,
+    "recurrent": recurrent,
+    "rnn_wrappers": rnn_wrappers,
 }
 
 
