@@ -9,12 +9,20 @@ NumPy temporaries.
 
 Functions come in forward/backward pairs per cell, with the same signature in two versions:
 
-* a Numba kernel (float32 arrays, C-contiguous rows), used when :func:`uses_numba` says so;
-* a NumPy version (``*_numpy``), used for float64 (gradient checks) and without numba.
+* a Numba kernel (float32 arrays, C-contiguous rows) for the default activations, tanh and
+  (recurrent) sigmoid;
+* a NumPy version (``*_numpy``) for every activation code (:data:`ACTIVATIONS`: linear,
+  tanh, sigmoid, hard_sigmoid, relu), used for float64 (gradient checks), other activations
+  (Keras 2.2's ``hard_sigmoid``...) and without numba.
 
-:func:`steps` returns the set to use for a dtype. Activations are passed as integer codes
-(:data:`ACTIVATIONS`: linear, tanh, sigmoid, hard_sigmoid, relu); derivatives are computed
-from the activation's *output*, so the forward pass stores activated gates only.
+:func:`steps` returns the set to use. Derivatives are computed from the activation's
+*output*, so the forward pass stores activated gates only.
+
+**Compile time.** Each kernel compiles on first use (or loads from Numba's cache): an LSTM
+layer compiles two (forward, backward), ~1 s cold on a 2-core machine, ~10 ms warm. A first
+version took every activation code in the kernels (one vectorised loop per code per call
+site) and compiled 4x slower; other activations now take the NumPy path, which costs more
+per step but nothing to compile.
 
 **Exponentials.** LLVM cannot vectorise ``math.exp``/``math.tanh`` calls, and a scalar libm
 call per gate value made the LSTM gate kernel 4x slower than NumPy's SIMD ``np.exp``. The
@@ -82,74 +90,35 @@ def _expm1(x):
     return q
 
 
-def _act_sum(a, b, out, code):
-    """``out[k] = act(a[k] + b[k])`` over 1-D arrays (one loop per code: vectorisable)."""
-    n = out.shape[0]
+def _sigmoid_sum(a, b, out):
+    """``out[k] = sigmoid(a[k] + b[k])`` over 1-D arrays (vectorisable)."""
     one, two = np.float32(1.0), np.float32(2.0)
-    if code == 1:
-        for k in range(n):
-            q = _expm1(two * (a[k] + b[k]))
-            out[k] = q / (q + two)
-    elif code == 2:
-        for k in range(n):
-            out[k] = one / (two + _expm1(-(a[k] + b[k])))
-    elif code == 3:
-        for k in range(n):
-            out[k] = min(
-                max(np.float32(0.2) * (a[k] + b[k]) + np.float32(0.5), np.float32(0.0)), one
-            )
-    elif code == 4:
-        for k in range(n):
-            out[k] = max(a[k] + b[k], np.float32(0.0))
-    else:
-        for k in range(n):
-            out[k] = a[k] + b[k]
+    for k in range(out.shape[0]):
+        out[k] = one / (two + _expm1(-(a[k] + b[k])))
 
 
-def _act1(a, out, code):
-    """``out[k] = act(a[k])``."""
-    n = out.shape[0]
-    one, two = np.float32(1.0), np.float32(2.0)
-    if code == 1:
-        for k in range(n):
-            q = _expm1(two * a[k])
-            out[k] = q / (q + two)
-    elif code == 2:
-        for k in range(n):
-            out[k] = one / (two + _expm1(-a[k]))
-    elif code == 3:
-        for k in range(n):
-            out[k] = min(max(np.float32(0.2) * a[k] + np.float32(0.5), np.float32(0.0)), one)
-    elif code == 4:
-        for k in range(n):
-            out[k] = max(a[k], np.float32(0.0))
-    else:
-        for k in range(n):
-            out[k] = a[k]
+def _tanh_sum(a, b, out):
+    """``out[k] = tanh(a[k] + b[k])``."""
+    two = np.float32(2.0)
+    for k in range(out.shape[0]):
+        q = _expm1(two * (a[k] + b[k]))
+        out[k] = q / (q + two)
 
 
-def _dact(g, y, out, code):
-    """``out[k] = g[k] * act'(x)`` where ``y[k] = act(x)``."""
-    n = out.shape[0]
-    one, zero = np.float32(1.0), np.float32(0.0)
-    if code == 1:
-        for k in range(n):
-            out[k] = g[k] * (one - y[k] * y[k])
-    elif code == 2:
-        for k in range(n):
-            out[k] = g[k] * (y[k] * (one - y[k]))
-    elif code == 3:
-        for k in range(n):
-            out[k] = g[k] * np.float32(0.2) if zero < y[k] < one else zero
-    elif code == 4:
-        for k in range(n):
-            out[k] = g[k] if y[k] > zero else zero
-    else:
-        for k in range(n):
-            out[k] = g[k]
+def _tanh1(a, out):
+    """``out[k] = tanh(a[k])``."""
+    two = np.float32(2.0)
+    for k in range(out.shape[0]):
+        q = _expm1(two * a[k])
+        out[k] = q / (q + two)
 
 
-_HELPERS = {"_expm1": _expm1, "_act_sum": _act_sum, "_act1": _act1, "_dact": _dact}
+_HELPERS = {
+    "_expm1": _expm1,
+    "_sigmoid_sum": _sigmoid_sum,
+    "_tanh_sum": _tanh_sum,
+    "_tanh1": _tanh1,
+}
 _bound = []
 
 
@@ -166,14 +135,16 @@ def _bind():
 # ===================================================================================== kernels
 # Shapes: B batch rows, U units. ``keep`` (B,) bool: False for a masked step of that row.
 # Forward outputs are written into the arrays passed; ``out`` may be the same array as
-# ``out_prev`` (in place), ``h``/``c`` never alias ``h_prev``/``c_prev``.
+# ``out_prev`` (in place), ``h``/``c`` never alias ``h_prev``/``c_prev``. The kernels compute
+# tanh (activation) and sigmoid (recurrent activation) only; ``act``/``ract`` are accepted for
+# a common signature with the NumPy versions (see :func:`steps`).
 
 
 @jit()
 def _simple_fwd(xp, rec, h_prev, out_prev, keep, act, h, out):
     for b in range(h.shape[0]):
         if keep[b]:
-            _act_sum(xp[b], rec[b], h[b], act)
+            _tanh_sum(xp[b], rec[b], h[b])
             out[b, :] = h[b]
         else:
             h[b, :] = h_prev[b]
@@ -185,22 +156,23 @@ def _simple_bwd(dout, has_dout, ghr, gh, gout, keep, act, h, dz):
     # on entry gh + ghr is dL/dh_t (state), gout + dout is dL/dout_t; on exit gh / gout hold
     # the parts of dL/dh_{t-1} / dL/dout_{t-1} that bypass the recurrent product
     units = h.shape[1]
+    one = np.float32(1.0)
     for b in range(h.shape[0]):
+        ghb, gob, hb, zb = gh[b], gout[b], h[b], dz[b]
         if keep[b]:
             for j in range(units):
-                v = gh[b, j] + ghr[b, j] + gout[b, j]
+                v = ghb[j] + ghr[b, j] + gob[j]
                 if has_dout:
                     v += dout[b, j]
-                gh[b, j] = v
-            _dact(gh[b], h[b], dz[b], act)
-            gh[b, :] = 0
-            gout[b, :] = 0
+                zb[j] = v * (one - hb[j] * hb[j])
+            ghb[:] = 0
+            gob[:] = 0
         else:
-            dz[b, :] = 0
+            zb[:] = 0
             for j in range(units):
-                gh[b, j] += ghr[b, j]
+                ghb[j] += ghr[b, j]
                 if has_dout:
-                    gout[b, j] += dout[b, j]
+                    gob[j] += dout[b, j]
 
 
 @jit()
@@ -210,17 +182,18 @@ def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, 
     for b in range(h.shape[0]):
         if keep[b]:
             xb, rb, gb = xp[b], rec[b], gates[b]
-            _act_sum(xb[:u2], rb[:u2], gb[:u2], ract)
-            _act_sum(xb[u2:u3], rb[u2:u3], gb[u2:u3], act)
-            _act_sum(xb[u3:], rb[u3:], gb[u3:], ract)
+            _sigmoid_sum(xb[:u2], rb[:u2], gb[:u2])
+            _tanh_sum(xb[u2:u3], rb[u2:u3], gb[u2:u3])
+            _sigmoid_sum(xb[u3:], rb[u3:], gb[u3:])
             cb, cp = c[b], c_prev[b]
             for j in range(units):
                 cb[j] = gb[units + j] * cp[j] + gb[j] * gb[u2 + j]
-            _act1(cb, ac[b], act)
-            hb, ab = h[b], ac[b]
+            _tanh1(cb, ac[b])
+            hb, ab, ob = h[b], ac[b], out[b]
             for j in range(units):
-                hb[j] = gb[u3 + j] * ab[j]
-            out[b, :] = hb
+                v = gb[u3 + j] * ab[j]
+                hb[j] = v
+                ob[j] = v
         else:
             h[b, :] = h_prev[b]
             c[b, :] = c_prev[b]
@@ -229,33 +202,26 @@ def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, 
 
 @jit()
 def _lstm_bwd(dout, has_dout, ghr, gh, gc, gout, keep, act, ract, gates, ac, c_prev, dz, tmp):
-    # tmp: (2, U) scratch. dz gets dL/d(pre-activation gates) [i, f, c, o].
+    # tmp: (2, U) scratch (unused; kept for the NumPy version's signature).
+    # dz gets dL/d(pre-activation gates) [i, f, c, o].
     units = gh.shape[1]
     u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
     for b in range(gh.shape[0]):
         ghb, gcb, gob = gh[b], gc[b], gout[b]
         if keep[b]:
-            dh = tmp[0]
+            gb, ab, zb, cp = gates[b], ac[b], dz[b], c_prev[b]
             for j in range(units):
-                v = ghb[j] + ghr[b, j] + gob[j]
+                dh = ghb[j] + ghr[b, j] + gob[j]
                 if has_dout:
-                    v += dout[b, j]
-                dh[j] = v
-            gb, ab, zb = gates[b], ac[b], dz[b]
-            dtc = tmp[1]
-            for j in range(units):
-                dtc[j] = dh[j] * gb[u3 + j]  # d(act(c)) = dh * o
-            _dact(dtc, ab, dtc, act)  # -> d(c) through h
-            for j in range(units):
-                dc = gcb[j] + dtc[j]
-                zb[j] = dc * gb[u2 + j]  # d(i) = dc * g
-                zb[units + j] = dc * c_prev[b, j]  # d(f) = dc * c_prev
-                zb[u2 + j] = dc * gb[j]  # d(g) = dc * i
-                zb[u3 + j] = dh[j] * ab[j]  # d(o) = dh * act(c)
-                gcb[j] = dc * gb[units + j]  # dc_prev = dc * f
-            _dact(zb[:u2], gb[:u2], zb[:u2], ract)
-            _dact(zb[u2:u3], gb[u2:u3], zb[u2:u3], act)
-            _dact(zb[u3:], gb[u3:], zb[u3:], ract)
+                    dh += dout[b, j]
+                i, f, g, o, a = gb[j], gb[units + j], gb[u2 + j], gb[u3 + j], ab[j]
+                dc = gcb[j] + dh * o * (one - a * a)
+                zb[j] = dc * g * (i * (one - i))
+                zb[units + j] = dc * cp[j] * (f * (one - f))
+                zb[u2 + j] = dc * i * (one - g * g)
+                zb[u3 + j] = dh * a * (o * (one - o))
+                gcb[j] = dc * f
             ghb[:] = 0
             gob[:] = 0
         else:
@@ -272,21 +238,23 @@ def _gru_fwd(xp, rec, brec, h_prev, out_prev, keep, act, ract, gates, h, out, tm
     # tmp: (3U,) scratch.
     units = h.shape[1]
     u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
     for b in range(h.shape[0]):
         if keep[b]:
             xb, rb, gb = xp[b], rec[b], gates[b]
             for k in range(u3):
                 tmp[k] = rb[k] + brec[k]
-            _act_sum(xb[:u2], tmp[:u2], gb[:u2], ract)
+            _sigmoid_sum(xb[:u2], tmp[:u2], gb[:u2])
             for j in range(units):
                 gb[u3 + j] = tmp[u2 + j]
                 tmp[j] = gb[units + j] * tmp[u2 + j]  # r * rh
-            _act_sum(xb[u2:u3], tmp[:units], gb[u2:u3], act)
-            hb, hp = h[b], h_prev[b]
+            _tanh_sum(xb[u2:u3], tmp[:units], gb[u2:u3])
+            hb, hp, ob = h[b], h_prev[b], out[b]
             for j in range(units):
                 z = gb[j]
-                hb[j] = z * hp[j] + (np.float32(1.0) - z) * gb[u2 + j]
-            out[b, :] = hb
+                v = z * hp[j] + (one - z) * gb[u2 + j]
+                hb[j] = v
+                ob[j] = v
         else:
             h[b, :] = h_prev[b]
             out[b, :] = out_prev[b]
@@ -301,27 +269,22 @@ def _gru_bwd(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp,
     for b in range(gh.shape[0]):
         ghb, gob = gh[b], gout[b]
         if keep[b]:
-            gb, xb, rb = gates[b], dxp[b], drec[b]
-            dh = tmp[0]
+            gb, xb, rb, hp = gates[b], dxp[b], drec[b], h_prev[b]
             for j in range(units):
-                v = ghb[j] + ghr[b, j] + gob[j]
+                dh = ghb[j] + ghr[b, j] + gob[j]
                 if has_dout:
-                    v += dout[b, j]
-                dh[j] = v
-            for j in range(units):
-                z = gb[j]
-                xb[j] = dh[j] * (h_prev[b, j] - gb[u2 + j])  # d(z) before act'
-                xb[u2 + j] = dh[j] * (one - z)  # d(hh) before act'
-                ghb[j] = dh[j] * z  # direct path h_prev -> h
-            _dact(xb[:units], gb[:units], xb[:units], ract)
-            _dact(xb[u2:u3], gb[u2:u3], xb[u2:u3], act)
-            for j in range(units):
-                dah = xb[u2 + j]
-                xb[units + j] = dah * gb[u3 + j]  # d(r) before act'
-                rb[u2 + j] = dah * gb[units + j]  # d(rh) = d(a_h) * r
-            _dact(xb[units:u2], gb[units:u2], xb[units:u2], ract)
-            for j in range(u2):
-                rb[j] = xb[j]
+                    dh += dout[b, j]
+                z, r, hh, rh = gb[j], gb[units + j], gb[u2 + j], gb[u3 + j]
+                dz = dh * (hp[j] - hh) * (z * (one - z))
+                dah = dh * (one - z) * (one - hh * hh)
+                dr = dah * rh * (r * (one - r))
+                xb[j] = dz
+                xb[units + j] = dr
+                xb[u2 + j] = dah
+                rb[j] = dz
+                rb[units + j] = dr
+                rb[u2 + j] = dah * r
+                ghb[j] = dh * z  # direct path h_prev -> h
             gob[:] = 0
         else:
             dxp[b, :] = 0
@@ -339,7 +302,7 @@ def _gru1_fwd_a(xp, rec, hd, ract, gates, rin):
     u2 = 2 * units
     for b in range(hd.shape[0]):
         gb = gates[b]
-        _act_sum(xp[b, :u2], rec[b], gb[:u2], ract)
+        _sigmoid_sum(xp[b, :u2], rec[b], gb[:u2])
         for j in range(units):
             rin[b, j] = gb[units + j] * hd[b, j]
 
@@ -349,15 +312,17 @@ def _gru1_fwd_b(xp, rh, h_prev, out_prev, keep, act, gates, h, out):
     # part 2: hh = act(x_h + rh); h = z * h_prev + (1 - z) * hh
     units = h.shape[1]
     u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
     for b in range(h.shape[0]):
         if keep[b]:
             gb = gates[b]
-            _act_sum(xp[b, u2:u3], rh[b], gb[u2:u3], act)
-            hb, hp = h[b], h_prev[b]
+            _tanh_sum(xp[b, u2:u3], rh[b], gb[u2:u3])
+            hb, hp, ob = h[b], h_prev[b], out[b]
             for j in range(units):
                 z = gb[j]
-                hb[j] = z * hp[j] + (np.float32(1.0) - z) * gb[u2 + j]
-            out[b, :] = hb
+                v = z * hp[j] + (one - z) * gb[u2 + j]
+                hb[j] = v
+                ob[j] = v
         else:
             h[b, :] = h_prev[b]
             out[b, :] = out_prev[b]
@@ -367,25 +332,20 @@ def _gru1_fwd_b(xp, rh, h_prev, out_prev, keep, act, gates, h, out):
 def _gru1_bwd_a(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp, tmp):
     # dxp[:, :U] = d(z pre-act), dxp[:, 2U:] = d(hh pre-act); gh <- direct part dh * z
     units = gh.shape[1]
-    u2, u3 = 2 * units, 3 * units
+    u2 = 2 * units
     one = np.float32(1.0)
     for b in range(gh.shape[0]):
         ghb, gob = gh[b], gout[b]
         if keep[b]:
-            gb, xb = gates[b], dxp[b]
-            dh = tmp[0]
+            gb, xb, hp = gates[b], dxp[b], h_prev[b]
             for j in range(units):
-                v = ghb[j] + ghr[b, j] + gob[j]
+                dh = ghb[j] + ghr[b, j] + gob[j]
                 if has_dout:
-                    v += dout[b, j]
-                dh[j] = v
-            for j in range(units):
-                z = gb[j]
-                xb[j] = dh[j] * (h_prev[b, j] - gb[u2 + j])
-                xb[u2 + j] = dh[j] * (one - z)
-                ghb[j] = dh[j] * z
-            _dact(xb[:units], gb[:units], xb[:units], ract)
-            _dact(xb[u2:u3], gb[u2:u3], xb[u2:u3], act)
+                    dh += dout[b, j]
+                z, hh = gb[j], gb[u2 + j]
+                xb[j] = dh * (hp[j] - hh) * (z * (one - z))
+                xb[u2 + j] = dh * (one - z) * (one - hh * hh)
+                ghb[j] = dh * z
             gob[:] = 0
         else:
             dxp[b, :] = 0
@@ -399,13 +359,13 @@ def _gru1_bwd_a(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, d
 def _gru1_bwd_b(drin, hd, ract, gates, dxp, ghd):
     # d(r pre-act) = drin * hd * r'; ghd = drin * r (gradient reaching hd through rin)
     units = hd.shape[1]
-    u2 = 2 * units
+    one = np.float32(1.0)
     for b in range(hd.shape[0]):
         gb, xb = gates[b], dxp[b]
         for j in range(units):
-            xb[units + j] = drin[b, j] * hd[b, j]
-            ghd[b, j] = drin[b, j] * gb[units + j]
-        _dact(xb[units:u2], gb[units:u2], xb[units:u2], ract)
+            r = gb[units + j]
+            xb[units + j] = drin[b, j] * hd[b, j] * (r * (one - r))
+            ghd[b, j] = drin[b, j] * r
 
 
 # ============================================================================ NumPy versions
@@ -605,10 +565,18 @@ class _LazyKernels:
 _KERNELS = _LazyKernels()
 
 
-def steps(dtype, use_numba=None):
-    """The step functions for arrays of ``dtype``: Numba kernels for float32 (when numba is
-    available, or ``use_numba=True``), else the NumPy versions. Both sets have the same
-    signatures; ``.numba`` says which one it is."""
+#: The activation codes the Numba kernels implement: (activation, recurrent_activation).
+KERNEL_ACTIVATIONS = (ACTIVATIONS["tanh"], ACTIVATIONS["sigmoid"])
+
+
+def steps(dtype, act=1, ract=2, use_numba=None):
+    """The step functions for arrays of ``dtype`` and activation codes ``act``/``ract``.
+
+    The Numba kernels run for float32 with tanh/sigmoid (the defaults, when numba is
+    available, or ``use_numba=True``); anything else (float64, ``hard_sigmoid``, ``relu``...)
+    runs the NumPy versions. Both sets have the same signatures; ``.numba`` says which one it
+    is. (Kernels for every activation were 4x slower to compile: a vectorised loop per code.)
+    """
     if use_numba is None:
-        use_numba = uses_numba(dtype)
+        use_numba = uses_numba(dtype) and (act, ract) == KERNEL_ACTIVATIONS
     return _KERNELS if use_numba else _NUMPY

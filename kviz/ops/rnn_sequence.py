@@ -20,8 +20,9 @@ fixed for the whole sequence and shared by the gates (Keras 2.2's ``implementati
 layout): the input projection uses ``x * in_mask``, every recurrent product ``h * rec_mask``;
 the GRU's ``z * h`` mixing uses the unmasked state.
 
-Dtypes: the arrays are computed in their common float dtype; float32 uses the Numba kernels,
-float64 (gradient checks) the exact NumPy step functions.
+Dtypes: the arrays are computed in their common float dtype; float32 with the default
+activations (tanh, sigmoid) uses the Numba kernels, anything else (float64 for gradient checks,
+``hard_sigmoid``, ``relu``...) the exact NumPy step functions.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def _simple_fwd(x, h0, w, r, b=None, **p):
     xt, keep, xp = _prepare(x, w, r, mask, backwards, in_mask)
     if b is not None:
         xp += b
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act)
     hs = np.empty((steps + 1, batch, units), dtype)
     hs[0] = h0
     out = _outputs_buffer(steps, batch, units, dtype, seqs)
@@ -162,7 +163,7 @@ def _simple_bwd(g, packed, xs, res, p):
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
     zero_out = _zero_output(p)
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act)
     dz = np.empty((steps, batch, units), dtype)
     ghr = np.zeros((batch, units), dtype)
     rt = np.ascontiguousarray(r.T)
@@ -198,7 +199,7 @@ def _lstm_fwd(x, h0, c0, w, r, b=None, **p):
     xt, keep, xp = _prepare(x, w, r, mask, backwards, in_mask)
     if b is not None:
         xp += b
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act, ract)
     hs = np.empty((steps + 1, batch, units), dtype)
     cs = np.empty((steps + 1, batch, units), dtype)
     hs[0], cs[0] = h0, c0
@@ -227,7 +228,7 @@ def _lstm_bwd(g, packed, xs, res, p):
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh, gc) = _unpack_grad(g, steps, seqs, 2)
     zero_out = _zero_output(p)
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act, ract)
     dz = np.empty((steps, batch, 4 * units), dtype)
     ghr = np.zeros((batch, units), dtype)
     tmp = np.empty((2, units), dtype)
@@ -276,7 +277,7 @@ def _gru_after_fwd(x, h0, w, r, b=None, **p):
         brec = np.ascontiguousarray(b[1])
     else:
         brec = np.zeros(3 * units, dtype)
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act, ract)
     hs = np.empty((steps + 1, batch, units), dtype)
     hs[0] = h0
     gates = np.empty((steps, batch, 4 * units), dtype)
@@ -304,7 +305,7 @@ def _gru_after_bwd(g, packed, xs, res, p):
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
     zero_out = _zero_output(p)
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act, ract)
     dxp = np.empty((steps, batch, 3 * units), dtype)
     drec = np.empty((steps, batch, 3 * units), dtype)
     ghr = np.zeros((batch, units), dtype)
@@ -337,7 +338,7 @@ def _gru_before_fwd(x, h0, w, r, b=None, **p):
     if b is not None:
         xp += b
     r_zr, r_h = np.ascontiguousarray(r[:, : 2 * units]), np.ascontiguousarray(r[:, 2 * units :])
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act, ract)
     hs = np.empty((steps + 1, batch, units), dtype)
     hs[0] = h0
     gates = np.empty((steps, batch, 3 * units), dtype)
@@ -367,7 +368,7 @@ def _gru_before_bwd(g, packed, xs, res, p):
     steps, batch, units = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dout, gout, (gh,) = _unpack_grad(g, steps, seqs, 1)
     zero_out = _zero_output(p)
-    k = kr.steps(dtype)
+    k = kr.steps(dtype, act, ract)
     rt_zr = np.ascontiguousarray(r[:, : 2 * units].T)
     rt_h = np.ascontiguousarray(r[:, 2 * units :].T)
     dxp = np.empty((steps, batch, 3 * units), dtype)

@@ -1,5 +1,6 @@
 """The fused recurrent gate kernels (``kviz.kernels.rnn``) against their NumPy versions, one
-step at a time, float32, with masked rows, every activation code and odd sizes; the
+step at a time, float32, with masked rows and odd sizes (the kernels implement tanh/sigmoid;
+other activations run the NumPy versions, checked in ``tests/ops/test_rnn.py``); the
 vectorisable ``expm1`` behind their sigmoid/tanh against NumPy's exact functions; and the
 kernels' plain-Python ``py_func`` (what Numba compiles) against the compiled code.
 
@@ -18,7 +19,6 @@ pytestmark = pytest.mark.skipif(not kr.uses_numba("float32"), reason="numba not 
 
 BATCH, UNITS = 5, 7  # odd: vector body plus remainder
 KEEP = np.array([1, 0, 1, 1, 0], bool)
-CODES = sorted(kr.ACTIVATIONS.values())
 
 
 def _rand(shape, seed, scale=1.0):
@@ -47,10 +47,10 @@ def test_expm1_sigmoid_tanh_accuracy():
     zero = np.zeros_like(x)
     steps = kr.steps(np.dtype("float32"), use_numba=True)
     kr._bind()  # the helpers as dispatchers
-    kr._act_sum(x, zero, out, 2)  # sigmoid
+    kr._sigmoid_sum(x, zero, out)
     ref = 1 / (1 + np.exp(-x.astype("float64")))
     assert np.max(np.abs(out - ref)) < 4e-7
-    kr._act_sum(x, zero, out, 1)  # tanh
+    kr._tanh_sum(x, zero, out)
     ref = np.tanh(x.astype("float64"))
     assert np.max(np.abs(out - ref)) < 4e-7
     small = np.abs(x) < 1e-2
@@ -59,7 +59,7 @@ def test_expm1_sigmoid_tanh_accuracy():
     assert steps.numba
 
 
-@pytest.mark.parametrize("act", CODES)
+@pytest.mark.parametrize("act", [1])
 def test_simple_kernels(act):
     def fwd():
         return [_rand((BATCH, UNITS), 1), _rand((BATCH, UNITS), 2), _rand((BATCH, UNITS), 3),
@@ -69,14 +69,14 @@ def test_simple_kernels(act):
     _compare("simple_fwd", fwd, [6, 7])
 
     def bwd():
-        h = np.abs(_rand((BATCH, UNITS), 9)) * 0.5 if act in (2, 3) else _rand((BATCH, UNITS), 9)
+        h = np.tanh(_rand((BATCH, UNITS), 9))
         return [_rand((BATCH, UNITS), 5), True, _rand((BATCH, UNITS), 6), _rand((BATCH, UNITS), 7),
                 _rand((BATCH, UNITS), 8), KEEP, act, h, np.zeros((BATCH, UNITS), "float32")]  # fmt: skip
 
     _compare("simple_bwd", bwd, [3, 4, 8])
 
 
-@pytest.mark.parametrize("act, ract", [(1, 2), (1, 3), (4, 0), (0, 2), (2, 1)])
+@pytest.mark.parametrize("act, ract", [(1, 2)])
 def test_lstm_kernels(act, ract):
     g4 = 4 * UNITS
 
@@ -102,7 +102,7 @@ def test_lstm_kernels(act, ract):
     _compare("lstm_bwd", bwd, [3, 4, 5, 12])
 
 
-@pytest.mark.parametrize("act, ract", [(1, 2), (1, 3), (0, 2)])
+@pytest.mark.parametrize("act, ract", [(1, 2)])
 def test_gru_kernels(act, ract):
     g3 = 3 * UNITS
 
@@ -126,7 +126,7 @@ def test_gru_kernels(act, ract):
     _compare("gru_bwd", bwd, [3, 4, 10, 11])
 
 
-@pytest.mark.parametrize("act, ract", [(1, 2), (1, 3)])
+@pytest.mark.parametrize("act, ract", [(1, 2)])
 def test_gru_reset_before_kernels(act, ract):
     g3 = 3 * UNITS
     hd = _rand((BATCH, UNITS), 4)
@@ -183,7 +183,11 @@ def test_py_func_is_the_compiled_kernel():
 
 
 def test_steps_selection():
-    assert kr.steps(np.dtype("float32")).numba
+    """Kernels for float32 with tanh/sigmoid; NumPy for anything else."""
+    f32 = np.dtype("float32")
+    assert kr.steps(f32).numba and kr.steps(f32, 1, 2).numba
+    assert not kr.steps(f32, 1, 3).numba  # hard_sigmoid
+    assert not kr.steps(f32, 4, 2).numba  # relu
     assert not kr.steps(np.dtype("float64")).numba
-    assert not kr.steps(np.dtype("float32"), use_numba=False).numba
+    assert not kr.steps(f32, use_numba=False).numba
     assert not kr.uses_numba("float64")
