@@ -141,6 +141,33 @@ def test_user_written_cell_and_stack():
     np.testing.assert_allclose(layer(X)[:, -1], h, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "make, primitive",
+    [
+        (lambda: L.LSTM(3), "lstm_sequence"),
+        (lambda: L.GRU(3, reset_after=False, recurrent_activation="hard_sigmoid"), "gru_sequence"),
+        (lambda: L.SimpleRNN(3, return_sequences=True), "simple_rnn_sequence"),
+        (lambda: L.RNN(L.LSTMCell(3)), "lstm_sequence"),
+        (lambda: L.RNN([L.GRUCell(3), L.LSTMCell(2)]), "lstm_sequence"),
+        (lambda: L.Bidirectional(L.LSTM(2)), "concatenate"),
+    ],
+)
+def test_builtin_cells_run_the_fused_sequence_primitive(make, primitive):
+    from kviz.autodiff import Variable
+
+    layer = make()
+    with GradientTape():
+        out = layer(Variable(X))
+    seen, stack = set(), [out]
+    while stack:
+        t = stack.pop()
+        if getattr(t, "_op", None) is not None:
+            seen.add(t._op.name)
+            stack.extend(i for i in t._inputs if hasattr(i, "_op"))
+    assert primitive in seen
+    assert "matmul" not in seen  # no step-by-step recurrent products
+
+
 def test_subclassed_builtin_cell_uses_its_own_call():
     class Scaled(L.SimpleRNNCell):
         def call(self, inputs, states, training=None):

@@ -214,7 +214,8 @@ class BuiltinCell(DropoutRNNCellMixin, Layer):
         return outs[0], list(outs[1:])
 
     def _uses_builtin_call(self):
-        return type(self).call is self._BUILTIN_CALL
+        cls = type(self)
+        return cls.call is cls._BUILTIN_CALL  # (on the class: a plain function, not bound)
 
     # --------------------------------------------------------------------------- config
     def get_config(self):
