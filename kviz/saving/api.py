@@ -191,7 +191,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, **kwargs):
         return
     if kind != "hdf5":
         raise ValueError(f"Cannot load weights from {path!r}: {h5_io.describe_kind(kind)}.")
-    with h5_io.open_h5(path, "weights") as f:
+    with h5_io.open_h5(path, "weights") as f, h5_io.reading(path, "the file's structure"):
         is_keras2 = hdf5_format.weights_root(f, path) is not None
         is_keras3 = "layers" in f or "vars" in f
     if is_keras2:
@@ -201,10 +201,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, **kwargs):
         raise h5_io.corrupt(
             path, "it holds neither Keras 2 weights ('layer_names') nor Keras 3 weights ('layers')"
         )
-    with h5_io.open_h5(path, "weights") as f:
-        try:
-            values = keras3_weights.read(f, model, path, skip_mismatch=skip_mismatch)
-        except (OSError, KeyError, RuntimeError) as e:
-            raise h5_io.corrupt(path, "a weight could not be read", e) from None
+    with h5_io.open_h5(path, "weights") as f, h5_io.reading(path):
+        values = keras3_weights.read(f, model, path, skip_mismatch=skip_mismatch)
     if getattr(model, "compiled", False):
         keras3_weights.restore_optimizer(model, values)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -80,6 +81,15 @@ def open_h5(path, what="model"):
         raise OSError(
             f"Cannot read the HDF5 file {path!r}: it is truncated or corrupt ({e})."
         ) from None
+
+
+@contextlib.contextmanager
+def reading(path, what="a weight"):
+    """Turn low-level HDF5 errors raised while reading ``path`` into :func:`corrupt` errors."""
+    try:
+        yield
+    except (OSError, RuntimeError, KeyError, UnicodeDecodeError) as e:
+        raise corrupt(path, f"{what} could not be read", e) from None
 
 
 def corrupt(path, detail, exc=None) -> ValueError:

@@ -365,19 +365,16 @@ def load_weights_from_hdf5(model, filepath, by_name=False, skip_mismatch=False):
             "When calling model.load_weights, skip_mismatch can only be set to True when "
             "by_name is True."
         )
-    with h5_io.open_h5(filepath, "weights") as f:
+    with h5_io.open_h5(filepath, "weights") as f, h5_io.reading(filepath):
         root = weights_root(f, filepath)
         if root is None:
             raise h5_io.corrupt(
                 filepath, "it holds neither 'layer_names' nor a 'model_weights' group"
             )
-        try:
-            if by_name:
-                load_weights_from_hdf5_group_by_name(root, model, skip_mismatch, filepath)
-            else:
-                load_weights_from_hdf5_group(root, model, filepath)
-        except (OSError, KeyError, RuntimeError) as e:
-            raise h5_io.corrupt(filepath, "a weight could not be read", e) from None
+        if by_name:
+            load_weights_from_hdf5_group_by_name(root, model, skip_mismatch, filepath)
+        else:
+            load_weights_from_hdf5_group(root, model, filepath)
 
 
 # ------------------------------------------------------------------------- full model
@@ -465,36 +462,38 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True):
     """``load_model('m.h5')``: architecture, weights, then (``compile=True``) the training
     configuration and the optimizer state."""
     with h5_io.open_h5(filepath, "model") as f:
-        config = h5_io.read_json_attr(f, "model_config", filepath)
+        with h5_io.reading(filepath, "the model configuration"):
+            config = h5_io.read_json_attr(f, "model_config", filepath)
+            has_weights = weights_root(f, filepath) is not None
+            has_model_weights = "model_weights" in f
+            tc = h5_io.read_json_attr(f, "training_config", filepath) if compile else None
+            version, _ = _version_and_backend(f)
         if config is None:
-            if weights_root(f, filepath) is not None:
+            if has_weights:
                 raise ValueError(
                     f"No model config found in the file at {os.fspath(filepath)!r}: it holds "
                     "weights only (written by `save_weights`). Build the model in code and call "
                     "`model.load_weights(path)`."
                 )
             raise ValueError(f"No model config found in the file at {os.fspath(filepath)!r}.")
-        version, _ = _version_and_backend(f)
         try:
             model = model_from_saved_config(config, custom_objects, filepath)
-        except (TypeError, KeyError) as e:
-            if version == "1":
-                raise ValueError(
-                    f"The file {os.fspath(filepath)!r} was written by Keras 1 and its model "
-                    f"configuration cannot be rebuilt by kviz ({type(e).__name__}: {e}). Build "
-                    "the model with the Keras 2 API and load the weights with "
-                    "`model.load_weights(path)`: Keras 1 weights are converted."
-                ) from e
-            raise
-        if "model_weights" not in f:
+        except (TypeError, KeyError, ValueError) as e:
+            if version != "1":
+                _add_note(e, f"(while rebuilding the model saved in {os.fspath(filepath)!r})")
+                raise
+            raise ValueError(
+                f"The file {os.fspath(filepath)!r} was written by Keras 1 and its model "
+                f"configuration cannot be rebuilt by kviz ({type(e).__name__}: {e}). Build "
+                "the model with the Keras 2 API and load the weights with "
+                "`model.load_weights(path)`: Keras 1 weights are converted."
+            ) from e
+        if not has_model_weights:
             raise h5_io.corrupt(filepath, "it has a model config but no 'model_weights' group")
-        try:
+        with h5_io.reading(filepath):
             load_weights_from_hdf5_group(f["model_weights"], model, filepath)
-        except (OSError, KeyError, RuntimeError) as e:
-            raise h5_io.corrupt(filepath, "a weight could not be read", e) from None
         if not compile:
             return model
-        tc = h5_io.read_json_attr(f, "training_config", filepath)
         if tc is None:
             warnings.warn(
                 "No training configuration found in the save file, so the model was *not* "
@@ -504,5 +503,11 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True):
             return model
         model.compile(**training_config_lib.compile_args(tc, custom_objects))
         opt_class = (tc.get("optimizer_config") or {}).get("class_name", "")
-        restore_optimizer_from_h5(model, f, opt_class, filepath)
+        with h5_io.reading(filepath, "the optimizer state"):
+            restore_optimizer_from_h5(model, f, opt_class, filepath)
     return model
+
+
+def _add_note(exc, note):
+    if hasattr(exc, "add_note"):  # Python >= 3.11
+        exc.add_note(note)

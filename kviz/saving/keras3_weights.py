@@ -169,7 +169,8 @@ def _vars_groups_by_name(f):
     found: dict = {}
 
     def visit(name, obj):
-        if name.rsplit("/", 1)[-1] == "vars" and hasattr(obj, "keys"):
+        name = h5_io.decode(name)
+        if isinstance(name, str) and name.rsplit("/", 1)[-1] == "vars" and hasattr(obj, "keys"):
             owner = h5_io.read_str_attr(obj, "name")
             if owner is not None:
                 found.setdefault(owner, []).append(obj)

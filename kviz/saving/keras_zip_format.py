@@ -160,7 +160,7 @@ def load_model_from_keras_zip(filepath, custom_objects=None, compile=True):
     model = model_from_config(kviz_config, custom_objects=custom_objects)
     optimizer_values = None
     if weights is not None:
-        with _open_weights(weights, filepath) as f:
+        with _open_weights(weights, filepath) as f, h5_io.reading(filepath):
             optimizer_values = keras3_weights.read(f, model, filepath)
     elif model.weights:
         raise ValueError(f"The file {os.fspath(filepath)!r} has no model.weights.h5.")
@@ -184,7 +184,7 @@ def load_weights_from_keras_zip(model, filepath, skip_mismatch=False):
     _config, _metadata, weights = read_archive(filepath)
     if weights is None:
         raise ValueError(f"The file {os.fspath(filepath)!r} has no model.weights.h5.")
-    with _open_weights(weights, filepath) as f:
+    with _open_weights(weights, filepath) as f, h5_io.reading(filepath):
         values = keras3_weights.read(f, model, filepath, skip_mismatch=skip_mismatch)
     if getattr(model, "compiled", False):
         keras3_weights.restore_optimizer(model, values)

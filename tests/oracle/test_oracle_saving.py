@@ -273,6 +273,15 @@ def test_tf_keras_weights_h5_load_in_kviz(tmp_path, tk, name):
     assert_same_predictions(model, other, x)
 
 
+@pytest.mark.parametrize("name", ["dense", "nested", "recurrent"])
+def test_tf_keras_keras_archive_loads_in_kviz(tmp_path, tk, name):
+    """tf-keras 2.13+ writes .keras archives with Keras 2 configs; kviz reads them too."""
+    other, x = _foreign_model(tk, name)
+    other.compile("adam", "mse")
+    other.save(tmp_path / "m.keras")
+    assert_same_predictions(kviz.models.load_model(tmp_path / "m.keras"), other, x)
+
+
 def test_tf_keras_lambda_needs_safe_mode_false(tmp_path, tk):
     other, x = _foreign_model(tk, "lambda")
     other.save(tmp_path / "m.h5")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
+import warnings
 import zipfile
 
 import h5py
@@ -395,3 +398,45 @@ def test_random_bytes(tmp_path):
     path.write_bytes(np.random.RandomState(1).bytes(1000))
     with pytest.raises(ValueError, match=r"junk\.keras.*neither HDF5"):
         load_model(path)
+
+
+def test_ops_on_symbolic_tensors_round_trip(tmp_path):
+    inp = L.Input((4,))
+    h = L.Dense(6)(inp)
+    a = h[:, 1:4]
+    b = kviz.ops.reshape(h, (-1, 3, 2))
+    out = kviz.ops.concatenate([a, kviz.ops.sum(b, axis=2)], axis=-1)
+    model = Model(inp, kviz.ops.add(kviz.ops.multiply(out, 2.0), 1.0))
+    x = np.random.RandomState(0).rand(3, 4).astype("float32")
+    for ext in ("h5", "keras"):
+        model.save(tmp_path / f"m.{ext}")
+        zoo.assert_same_predictions(model, load_model(tmp_path / f"m.{ext}", compile=False), x)
+
+
+def test_hard_sigmoid_warns_for_keras3(tmp_path):
+    model = Sequential([L.Dense(2, activation="hard_sigmoid", input_shape=(3,))])
+    with pytest.warns(UserWarning, match="redefined hard_sigmoid"):
+        model.save(tmp_path / "m.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.h5")  # the same definition in Keras 2
+
+
+def test_unbuilt_sequential_cannot_be_saved(tmp_path):
+    model = Sequential([L.Dense(2)])
+    for ext in ("h5", "keras"):
+        with pytest.raises(ValueError, match="has not yet been built"):
+            model.save(tmp_path / f"m.{ext}")
+    assert not os.listdir(tmp_path)
+
+
+def test_import_stays_light():
+    code = (
+        "import sys, time; t = time.perf_counter(); import kviz; "
+        "from kviz.models import load_model, save_model, Sequential; "
+        "print(time.perf_counter() - t, 'h5py' in sys.modules, 'zipfile' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[1] == "False"  # h5py is imported when a file is read or written
