@@ -14,6 +14,17 @@ _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "un
 _LAYER_ONLY = {"activity_regularizer"}
 
 
+def cell_properties(cls, names):
+    """Read-only properties ``layer.units``... for the cell's settings (tf.keras has them).
+
+    Properties, not ``__getattr__``: a ``__getattr__`` would replace the AttributeError of
+    another property (``layer.output`` with several inbound nodes) by a generic one.
+    """
+    for name in names:
+        if name not in cls.__dict__:
+            setattr(cls, name, property(lambda self, n=name: getattr(self.cell, n)))
+
+
 class CellRNN(RNN):
     """Base of the three layers. Subclasses set ``CELL`` (the cell class), ``CELL_NAME`` and
     ``CELL_ARGS`` (the cell's constructor arguments, in order)."""
@@ -43,15 +54,9 @@ class CellRNN(RNN):
                          **rnn_kwargs, **kwargs)  # fmt: skip
         self.input_spec = InputSpec(ndim=3)
 
-    # the cell's settings, readable on the layer (as tf.keras's properties)
-    def __getattr__(self, name):
-        if name in type(self).CELL_ARGS and name not in ("dropout", "recurrent_dropout"):
-            cell = self.__dict__.get("cell")
-            if cell is not None:
-                return getattr(cell, name)
-        if name in ("dropout", "recurrent_dropout") and "cell" in self.__dict__:
-            return getattr(self.__dict__["cell"], name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cell_properties(cls, cls.CELL_ARGS)
 
     def get_config(self):
         config = self._rnn_config()

@@ -27,6 +27,7 @@ from kviz.autodiff.tensor import Tensor
 from kviz.graph.naming import unique_name
 from kviz.layers.input_spec import InputSpec
 from kviz.layers.recurrent.base_rnn import RNN
+from kviz.layers.recurrent.cell_rnn import cell_properties
 from kviz.layers.recurrent.conv_lstm2d_cell import ConvLSTM2DCell
 
 _CELL_ARGS = (
@@ -86,11 +87,6 @@ class ConvLSTM2D(RNN):
         )  # fmt: skip
         self.input_spec = InputSpec(ndim=5)
 
-    def __getattr__(self, name):
-        if name in _CELL_ARGS and "cell" in self.__dict__:
-            return getattr(self.__dict__["cell"], name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def build(self, input_shape):
         shape = self._main_shape(input_shape)
         if len(shape) != 5:
@@ -133,3 +129,6 @@ class ConvLSTM2D(RNN):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
+
+
+cell_properties(ConvLSTM2D, _CELL_ARGS)
