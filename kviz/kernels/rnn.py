@@ -18,11 +18,14 @@ Functions come in forward/backward pairs per cell, with the same signature in tw
 :func:`steps` returns the set to use. Derivatives are computed from the activation's
 *output*, so the forward pass stores activated gates only.
 
-**Compile time.** Each kernel compiles on first use (or loads from Numba's cache): an LSTM
-layer compiles two (forward, backward), ~1 s cold on a 2-core machine, ~10 ms warm. A first
-version took every activation code in the kernels (one vectorised loop per code per call
-site) and compiled 4x slower; other activations now take the NumPy path, which costs more
-per step but nothing to compile.
+**Compile time.** Each kernel compiles on first use, or loads from Numba's on-disk cache. A
+first LSTM forward + backward in a fresh process costs ~3.1 s of CPU with an empty cache
+(numba import 0.4 s, the two LSTM kernels and their helpers) and ~0.7 s with a warm one
+(numba import, cache loads, the computation itself); ``tests/kernels/bench_rnn.py`` measures
+it. Two choices keep it there: the kernels implement the default activations only (a first
+version took every activation code: one vectorised loop per code per call site, ~2x the
+compile time), and rows are copied/zeroed by explicit loops (Numba's slice assignment
+``a[b, :] = c[b]`` is general broadcasting code and cost another ~1.7x).
 
 **Exponentials.** LLVM cannot vectorise ``math.exp``/``math.tanh`` calls, and a scalar libm
 call per gate value made the LSTM gate kernel 4x slower than NumPy's SIMD ``np.exp``. The
@@ -113,7 +116,22 @@ def _tanh1(a, out):
         out[k] = q / (q + two)
 
 
+def _copy(dst, src):
+    """``dst[:] = src`` for 1-D arrays (an explicit loop: Numba's slice assignment is
+    general broadcasting code that tripled the kernels' compile time)."""
+    for k in range(dst.shape[0]):
+        dst[k] = src[k]
+
+
+def _zero(dst):
+    """``dst[:] = 0`` for a 1-D array."""
+    for k in range(dst.shape[0]):
+        dst[k] = 0
+
+
 _HELPERS = {
+    "_copy": _copy,
+    "_zero": _zero,
     "_expm1": _expm1,
     "_sigmoid_sum": _sigmoid_sum,
     "_tanh_sum": _tanh_sum,
@@ -145,10 +163,10 @@ def _simple_fwd(xp, rec, h_prev, out_prev, keep, act, h, out):
     for b in range(h.shape[0]):
         if keep[b]:
             _tanh_sum(xp[b], rec[b], h[b])
-            out[b, :] = h[b]
+            _copy(out[b], h[b])
         else:
-            h[b, :] = h_prev[b]
-            out[b, :] = out_prev[b]
+            _copy(h[b], h_prev[b])
+            _copy(out[b], out_prev[b])
 
 
 @jit()
@@ -165,10 +183,10 @@ def _simple_bwd(dout, has_dout, ghr, gh, gout, keep, act, h, dz):
                 if has_dout:
                     v += dout[b, j]
                 zb[j] = v * (one - hb[j] * hb[j])
-            ghb[:] = 0
-            gob[:] = 0
+            _zero(ghb)
+            _zero(gob)
         else:
-            zb[:] = 0
+            _zero(zb)
             for j in range(units):
                 ghb[j] += ghr[b, j]
                 if has_dout:
@@ -195,9 +213,9 @@ def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, 
                 hb[j] = v
                 ob[j] = v
         else:
-            h[b, :] = h_prev[b]
-            c[b, :] = c_prev[b]
-            out[b, :] = out_prev[b]
+            _copy(h[b], h_prev[b])
+            _copy(c[b], c_prev[b])
+            _copy(out[b], out_prev[b])
 
 
 @jit()
@@ -222,10 +240,10 @@ def _lstm_bwd(dout, has_dout, ghr, gh, gc, gout, keep, act, ract, gates, ac, c_p
                 zb[u2 + j] = dc * i * (one - g * g)
                 zb[u3 + j] = dh * a * (o * (one - o))
                 gcb[j] = dc * f
-            ghb[:] = 0
-            gob[:] = 0
+            _zero(ghb)
+            _zero(gob)
         else:
-            dz[b, :] = 0
+            _zero(dz[b])
             for j in range(units):
                 ghb[j] += ghr[b, j]
                 if has_dout:
@@ -256,8 +274,8 @@ def _gru_fwd(xp, rec, brec, h_prev, out_prev, keep, act, ract, gates, h, out, tm
                 hb[j] = v
                 ob[j] = v
         else:
-            h[b, :] = h_prev[b]
-            out[b, :] = out_prev[b]
+            _copy(h[b], h_prev[b])
+            _copy(out[b], out_prev[b])
 
 
 @jit()
@@ -285,10 +303,10 @@ def _gru_bwd(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, dxp,
                 rb[units + j] = dr
                 rb[u2 + j] = dah * r
                 ghb[j] = dh * z  # direct path h_prev -> h
-            gob[:] = 0
+            _zero(gob)
         else:
-            dxp[b, :] = 0
-            drec[b, :] = 0
+            _zero(dxp[b])
+            _zero(drec[b])
             for j in range(units):
                 ghb[j] += ghr[b, j]
                 if has_dout:
@@ -324,8 +342,8 @@ def _gru1_fwd_b(xp, rh, h_prev, out_prev, keep, act, gates, h, out):
                 hb[j] = v
                 ob[j] = v
         else:
-            h[b, :] = h_prev[b]
-            out[b, :] = out_prev[b]
+            _copy(h[b], h_prev[b])
+            _copy(out[b], out_prev[b])
 
 
 @jit()
@@ -346,9 +364,9 @@ def _gru1_bwd_a(dout, has_dout, ghr, gh, gout, keep, act, ract, gates, h_prev, d
                 xb[j] = dh * (hp[j] - hh) * (z * (one - z))
                 xb[u2 + j] = dh * (one - z) * (one - hh * hh)
                 ghb[j] = dh * z
-            gob[:] = 0
+            _zero(gob)
         else:
-            dxp[b, :] = 0
+            _zero(dxp[b])
             for j in range(units):
                 ghb[j] += ghr[b, j]
                 if has_dout:

@@ -7,7 +7,8 @@
   an empty Numba cache (cold: compile) and again with the cache it filled (warm: load).
 
 ``--threads N`` sets the BLAS threads (threadpoolctl when available, else environment
-variables for the subprocesses). Compare figures from one run only (shared machines are noisy).
+variables for the subprocesses). Compare figures from one run only (shared machines are noisy;
+the process CPU times of the first-use figures are less sensitive to other processes).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ sys.path.insert(0, str(REPO))
 
 CHILD = r"""
 import time
+c0 = time.process_time()
 t0 = time.perf_counter()
 import numpy as np
 from kviz import ops
 from kviz.autodiff import GradientTape, Variable, gradients
 t1 = time.perf_counter()
+c1 = time.process_time()
 rng = np.random.default_rng(0)
 B, T, F, U = 32, 80, 128, 128
 x = Variable(rng.standard_normal((B, T, F)).astype('float32'))
@@ -43,7 +46,8 @@ with GradientTape():
     loss = ops.sum(out)
 gradients(loss, [x, w, r, b])
 t2 = time.perf_counter()
-print(f"{t1 - t0:.3f} {t2 - t1:.3f}")
+c2 = time.process_time()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f} {c1 - c0:.3f} {c2 - c1:.3f}")
 """
 
 
@@ -85,10 +89,14 @@ def bench_steps(repeats):
     print("LSTM(128), batch 32 x 80 steps x 128 features, forward + backward (ms):")
     for fused, med, best, fmed in rows:
         name = "fused (Numba gates)" if fused else "generic (ops loop) "
-        print(f"  {name}  median {med * 1e3:7.1f}  best {best * 1e3:7.1f}  forward only {fmed * 1e3:7.1f}")
+        print(
+            f"  {name}  median {med * 1e3:7.1f}  best {best * 1e3:7.1f}  forward only {fmed * 1e3:7.1f}"
+        )
     print(f"  generic / fused: {rows[1][1] / rows[0][1]:.1f}x")
     gflop = 6 * 2 * batch * steps * feat * 4 * units / 1e9  # 6 GEMMs of 32*80 x 128 x 512
-    print(f"  matrix products: {gflop:.2f} GFLOP per step -> {gflop / rows[0][1]:.1f} GFLOP/s fused")
+    print(
+        f"  matrix products: {gflop:.2f} GFLOP per step -> {gflop / rows[0][1]:.1f} GFLOP/s fused"
+    )
 
 
 def bench_compile(env):
@@ -97,8 +105,9 @@ def bench_compile(env):
         for label in ("cold cache", "warm cache"):
             out = subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=REPO,
                                  capture_output=True, text=True, check=True)  # fmt: skip
-            imp, first = (float(v) for v in out.stdout.split())
-            print(f"  {label}: import kviz {imp:.2f} s, first forward+backward {first:.2f} s")
+            imp, first, cpu_imp, cpu_first = (float(v) for v in out.stdout.split())
+            print(f"  {label}: import kviz {imp:.2f} s (CPU {cpu_imp:.2f} s), first forward+backward "
+                  f"{first:.2f} s (CPU {cpu_first:.2f} s)")  # fmt: skip
 
 
 def main():
