@@ -284,6 +284,12 @@ class Layer(Operation):
             return self._eager_call(inputs, args, kwargs)
 
     def _cast_inputs(self, inputs):
+        if type(inputs) is np.ndarray:  # the common case, without a closure
+            d = inputs.dtype
+            if d.kind == "f" and d is not cached_dtype(self._dtype) and d.name != self._dtype:
+                return inputs.astype(self._dtype)
+            return inputs
+
         def cast(x):
             if isinstance(x, Tensor):
                 return x
@@ -301,9 +307,22 @@ class Layer(Operation):
 
     def _eager_call(self, inputs, args, kwargs):
         inputs = self._cast_inputs(inputs)
-        shapes = nest.map_structure(shape_of, inputs) if not _is_leaf(inputs) else shape_of(inputs)
+        if type(inputs) is np.ndarray or isinstance(inputs, Tensor):
+            shapes = inputs.shape
+        else:
+            shapes = (
+                nest.map_structure(shape_of, inputs) if not _is_leaf(inputs) else shape_of(inputs)
+            )
         if not self.built:
             self._maybe_build(shapes)
+        elif type(shapes) is tuple and type(self)._check_inputs in PURE_INPUT_CHECKS:
+            # the check depends on input_spec and the shape only: skip it when both are the
+            # ones that passed last time (graph execution calls every layer at every step)
+            spec = self.input_spec
+            passed = self.__dict__.get("_passed_input_check")
+            if passed is None or passed[0] is not spec or passed[1] != shapes:
+                self._check_inputs(shapes)
+                self.__dict__["_passed_input_check"] = (spec, shapes)
         else:
             self._check_inputs(shapes)
         accepts_training, accepts_mask = _call_flags(type(self))
@@ -450,6 +469,21 @@ class Layer(Operation):
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name}>"
+
+
+#: ``_check_inputs`` implementations that depend only on ``input_spec`` and the input shapes, so
+#: that a passed check can be remembered (a subclass with its own check is always checked).
+PURE_INPUT_CHECKS = {Layer._check_inputs}
+
+_NP_DTYPES: dict = {}
+
+
+def cached_dtype(name):
+    """``np.dtype(name)``, memoized (a dtype from a name costs ~1 us; a dict lookup ~50 ns)."""
+    d = _NP_DTYPES.get(name)
+    if d is None:
+        d = _NP_DTYPES[name] = np.dtype(name)
+    return d
 
 
 def _is_leaf(x):
