@@ -559,7 +559,8 @@ class TrainingMixin:
             xs = self._prepare_x(x)
             n = da.check_cardinality(xs, None, None)
             if n <= batch_size and not callbacks and not verbose:
-                return self._predict_batch(xs if len(xs) > 1 else xs[0])
+                xs = self._cast_batch(xs)
+                return self._predict_batch(xs if len(xs) > 1 else xs[0], prepared=True)
             batches = da.ArrayBatches(xs, None, None, batch_size, shuffle=False)
             n_steps = batches.steps
             inputs_iter = ((xb, None) for xb, _, _ in batches)
@@ -573,7 +574,7 @@ class TrainingMixin:
         for step, (xb, _) in enumerate(inputs_iter):
             cbs.on_predict_batch_begin(step)
             xb = self._cast_batch(xb)
-            out = self._predict_batch(xb if len(xb) > 1 else xb[0])
+            out = self._predict_batch(xb if len(xb) > 1 else xb[0], prepared=True)
             chunks.append(out)
             cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()

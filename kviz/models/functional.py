@@ -21,7 +21,7 @@ from kviz.engine.training import TrainingMixin
 from kviz.graph import execution, nest
 from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import to_snake_case, unique_name
-from kviz.layers.base import Layer, shape_of
+from kviz.layers.base import PURE_INPUT_CHECKS, Layer, cached_dtype, shape_of
 from kviz.layers.input_spec import InputSpec, check_input_spec
 from kviz.models import hooks
 from kviz.models import summary as summary_lib
@@ -228,8 +228,11 @@ class Model(TrainingMixin, Layer):
         if isinstance(x, (Tensor, KerasTensor)):
             return x
         x = np.asarray(x)
-        if tensor is not None and x.dtype.name != tensor.dtype:
-            if x.dtype.kind in "fiub" and np.dtype(tensor.dtype).kind in "fiub":
+        if tensor is None:
+            return x
+        d = x.dtype
+        if d is not cached_dtype(tensor.dtype) and d.name != tensor.dtype:
+            if d.kind in "fiub" and np.dtype(tensor.dtype).kind in "fiub":
                 return x.astype(tensor.dtype)
         return x
 
@@ -260,9 +263,29 @@ class Model(TrainingMixin, Layer):
         self.built = True  # weights are created by the sublayers as call runs
 
     # ------------------------------------------------------------------------ inference
-    def _predict_batch(self, x):
-        out = self(x, training=False)
+    def _predict_batch(self, x, prepared=False):
+        """Outputs for one batch. ``prepared``: ``x`` was checked against the inputs and cast by
+        ``predict`` already, so a plain functional model runs its graph directly."""
+        if prepared and self._direct_graph():
+            out = self._run_graph(x, training=False)
+        else:
+            out = self(x, training=False)
         return nest.map_structure(lambda v: np.asarray(v.data if isinstance(v, Tensor) else v), out)
+
+    def _direct_graph(self):
+        """True when calling this model means running its graph and nothing else (no override
+        of the call path in a subclass, no activity regularizer on the model itself)."""
+        if not self._is_graph_network or self.activity_regularizer is not None:
+            return False
+        cls = type(self)
+        ok = _DIRECT_GRAPH.get(cls)
+        if ok is None:
+            ok = all(
+                getattr(cls, n) is getattr(Model, n)
+                for n in ("__call__", "call", "_run_graph", "_check_inputs", "_cast_inputs")
+            ) and cls._eager_call.__module__ in ("kviz.layers.base", "kviz.models.sequential")
+            _DIRECT_GRAPH[cls] = ok
+        return ok
 
     def predict_on_batch(self, x):
         return self._predict_batch(x)
@@ -370,6 +393,10 @@ class Model(TrainingMixin, Layer):
         for layer in self.layers:
             if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
                 layer.reset_states()
+
+
+PURE_INPUT_CHECKS.add(Model._check_inputs)
+_DIRECT_GRAPH: dict = {}
 
 
 def _json_default(obj):
