@@ -444,7 +444,9 @@ def restore_optimizer_values(model, names, values, optimizer_class_name=""):
     optimizer = model.optimizer
     var_list = list(model.trainable_weights)
     try:
-        if optimizer_state.is_tf_keras_new_layout(names) or str(optimizer_class_name).startswith(
+        if optimizer_state.is_keras3_layout(names):
+            optimizer_state.load_keras3_values(optimizer, var_list, values)
+        elif optimizer_state.is_tf_keras_new_layout(names) or str(optimizer_class_name).startswith(
             "Custom>"
         ):
             optimizer_state.load_tf_keras_new_layout(optimizer, var_list, names, values)

@@ -89,9 +89,7 @@ def _module_of(layer, class_name):
         return "keras.src.models.functional", "Functional"
     if module.startswith("kviz.layers"):
         return "keras.layers", None
-    if module.startswith("kviz."):
-        return module, class_name
-    return module, class_name
+    return module, class_name  # a custom class: Keras 3 needs it registered or given
 
 
 def _function_k3(value, kind, module):
@@ -224,7 +222,7 @@ def _build_config(layer):
     return {"input_shape": _shapes(shapes)}
 
 
-def layer_to_keras3(layer, model_inputs=None):
+def layer_to_keras3(layer):
     """One layer (or nested model) as a Keras 3 serialized object."""
     if _is_graph_model(layer) or type(layer).__name__ == "Sequential":
         class_name = "Sequential" if type(layer).__name__ == "Sequential" else "Functional"

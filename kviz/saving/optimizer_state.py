@@ -10,7 +10,8 @@ Two other layouts are read (and the Keras 3 one written):
 * **tf.keras >= 2.11 optimizers** (``"Custom>Adam"`` in the training config): ``iteration:0``
   then, per variable, one entry per slot (``Adam/m/dense/kernel:0``, ``Adam/v/dense/kernel:0``).
   The slot names (second component) are mapped onto kviz's slots.
-* **Keras 3** (``optimizer/vars/<i>`` of ``.keras``/``.weights.h5``): ``iterations``,
+* **Keras 3** (``optimizer/vars/<i>`` of ``.keras``/``.weights.h5``, and ``optimizer_weights``
+  of the ``.h5`` files Keras 3 writes): ``iterations``,
   ``learning_rate`` (absent when the learning rate is a schedule), then for each group of slots
   that Keras builds together, per variable, one entry per slot of the group (Adam:
   ``m_1, v_1, m_2, v_2...``); Nadam ends with its ``u_product`` (kviz's ``momentum_cache``).
@@ -168,6 +169,12 @@ def load_tf_keras_new_layout(optimizer, var_list, names, values):
 
 
 # ------------------------------------------------------------------------- Keras 3
+def is_keras3_layout(names) -> bool:
+    """Keras 3's legacy ``.h5`` writer names the state ``adam/iteration``,
+    ``adam/learning_rate``, ``adam/<variable path>_momentum``... (Keras 3 order)."""
+    return bool(names) and names[0].endswith("/iteration") and ":" not in names[0]
+
+
 def _keras3_groups(optimizer):
     kind = base_name(optimizer)
     if kind is None:

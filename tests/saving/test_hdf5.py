@@ -19,6 +19,20 @@ from kviz import optimizers
 from kviz.models import Model, Sequential, load_model, save_model
 from kviz.saving import h5_io, legacy_weights
 
+# loading an uncompiled model's file warns (as Keras does); most tests here do that on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:No training configuration found")
+
+
+def test_docstring_examples():
+    import doctest
+
+    import kviz.saving.atomic
+
+    for module in (kviz.saving, kviz.saving.atomic):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
 # ------------------------------------------------------------------------ round trips
 
 
