@@ -364,7 +364,10 @@ def test_shape_errors():
                 activation=ops.softsign, fused=True)  # fmt: skip
 
 
-@pytest.mark.parametrize("module", ["kviz.ops.rnn", "kviz.ops.rnn_sequence", "kviz.kernels.rnn"])
+@pytest.mark.parametrize(
+    "module",
+    ["kviz.ops.rnn", "kviz.ops.rnn_sequence", "kviz.kernels.rnn", "kviz.kernels.rnn_numpy"],
+)
 def test_docstring_examples(module):
     __import__(module)
     result = doctest.testmod(sys.modules[module], optionflags=doctest.ELLIPSIS)
