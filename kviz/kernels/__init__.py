@@ -7,4 +7,6 @@ machines where numba is missing or disabled (``KVIZ_DISABLE_NUMBA=1``).
 
 * :mod:`kviz.kernels.jit`: the shared lazy ``@jit`` decorator and the project's numba options.
 * :mod:`kviz.kernels.optimizer_updates`: fused optimizer steps (SGD ... Nadam).
+* :mod:`kviz.kernels.rnn` (NumPy versions in :mod:`kviz.kernels.rnn_numpy`): per-time-step gate
+  kernels of SimpleRNN/LSTM/GRU, forward and backward.
 """
