@@ -193,6 +193,11 @@ class Model(TrainingMixin, Layer):
                     ctx.masks[id(t)] = m
         execution.run_nodes(self._run_order, ctx)
         self._last_output_masks = [ctx.masks.get(id(t)) for t in self.outputs]
+        if isinstance(self._nested_outputs, KerasTensor):
+            # not through nest.map_structure: its recursive closure makes a reference cycle that
+            # keeps the output (and, in a tape, every activation behind it) alive until the
+            # garbage collector runs
+            return ctx.values[id(self._nested_outputs)]
         return nest.map_structure(lambda t: ctx.values[id(t)], self._nested_outputs)
 
     def compute_mask(self, inputs, mask=None):
@@ -270,6 +275,8 @@ class Model(TrainingMixin, Layer):
             out = self._run_graph(x, training=False)
         else:
             out = self(x, training=False)
+        if not isinstance(out, (list, tuple, dict)):
+            return np.asarray(out.data if isinstance(out, Tensor) else out)
         return nest.map_structure(lambda v: np.asarray(v.data if isinstance(v, Tensor) else v), out)
 
     def _direct_graph(self):
