@@ -264,6 +264,7 @@ def _sequence_params(mask, go_backwards, return_sequences, dropout_mask, recurre
     if keep is not None and keep.all():
         keep = None
     return {
+        "need_dx": True,
         "zero_output": bool(zero_output_for_mask),
         "mask": keep,
         "go_backwards": bool(go_backwards),
@@ -290,6 +291,11 @@ def _generic(step, inputs, states, kernel, bias, p):
     last, outs, new_states = rnn(step, xp, list(states), go_backwards=p["go_backwards"],
                                  mask=p["mask"], zero_output_for_mask=p["zero_output"])  # fmt: skip
     return (outs if p["return_sequences"] else last,) + tuple(new_states)
+
+
+def _recorded(x):
+    """Whether a gradient can flow into ``x`` (a tape Tensor), so its VJP is worth computing."""
+    return hasattr(x, "_op")
 
 
 def _use_fused(fused, *codes):
@@ -323,7 +329,7 @@ def simple_rnn(inputs, initial_state, kernel, recurrent_kernel, bias=None, activ
     code = rnn_activation_code(activation)
     if _use_fused(fused, code):
         packed = apply(simple_rnn_sequence, (inputs, initial_state, kernel, recurrent_kernel, bias),
-                       dict(p, act=code))  # fmt: skip
+                       dict(p, act=code, need_dx=_recorded(inputs)))  # fmt: skip
         return _unpack(packed, steps, return_sequences, 1)
 
     def step(xp_t, states):
@@ -345,7 +351,7 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, acti
     if _use_fused(fused, *codes):
         packed = apply(lstm_sequence,
                        (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias),
-                       dict(p, act=codes[0], ract=codes[1]))  # fmt: skip
+                       dict(p, act=codes[0], ract=codes[1], need_dx=_recorded(inputs)))  # fmt: skip
         return _unpack(packed, steps, return_sequences, 2)
 
     def step(xp_t, states):
@@ -368,7 +374,8 @@ def gru(inputs, initial_state, kernel, recurrent_kernel, bias=None, activation="
     codes = rnn_activation_code(activation), rnn_activation_code(recurrent_activation)
     if _use_fused(fused, *codes):
         packed = apply(gru_sequence, (inputs, initial_state, kernel, recurrent_kernel, bias),
-                       dict(p, act=codes[0], ract=codes[1], reset_after=bool(reset_after)))  # fmt: skip
+                       dict(p, act=codes[0], ract=codes[1], reset_after=bool(reset_after),
+                            need_dx=_recorded(inputs)))  # fmt: skip
         return _unpack(packed, steps, return_sequences, 1)
     in_bias = rec_bias = bias
     if reset_after and bias is not None:

@@ -95,9 +95,13 @@ def _unpack_grad(g, steps, return_sequences, n_states):
     return dout, gout, gstates
 
 
-def _input_grads(dz2, xt, w, steps, batch, go_backwards, in_mask):
-    """dW, dx from the stacked pre-activation gradients ``dz2`` (T*B, G*U)."""
+def _input_grads(dz2, xt, w, steps, batch, go_backwards, in_mask, need_dx=True):
+    """dW, dx from the stacked pre-activation gradients ``dz2`` (T*B, G*U). ``need_dx`` False
+    (the input is a constant array, e.g. the data of a first layer) skips dx: one of the six
+    large matrix products."""
     dw = xt.T @ dz2
+    if not need_dx:
+        return None, dw
     dxt = (dz2 @ w.T).reshape(steps, batch, -1)
     if go_backwards:
         dxt = dxt[::-1]
@@ -181,7 +185,7 @@ def _simple_bwd(g, packed, xs, res, p):
     if rec_mask is not None:
         hprev = (hs[:steps] * rec_mask).reshape(steps * batch, units)
     dr = hprev.T @ dz2
-    dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask)
+    dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else dz2.sum(axis=0)
     return dx, gh + ghr, dw, dr, db
 
@@ -244,7 +248,7 @@ def _lstm_bwd(g, packed, xs, res, p):
     dz2 = dz.reshape(steps * batch, 4 * units)
     hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
     dr = hprev.reshape(steps * batch, units).T @ dz2
-    dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask)
+    dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else dz2.sum(axis=0)
     return dx, gh + ghr, gc, dw, dr, db
 
@@ -323,7 +327,7 @@ def _gru_after_bwd(g, packed, xs, res, p):
     dr2 = drec.reshape(steps * batch, 3 * units)
     hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
     dr = hprev.reshape(steps * batch, units).T @ dr2
-    dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask)
+    dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else np.stack([dx2.sum(axis=0), dr2.sum(axis=0)])
     return dx, gh + ghr, dw, dr, db
 
@@ -392,7 +396,7 @@ def _gru_before_bwd(g, packed, xs, res, p):
     dr_zr = hds.reshape(steps * batch, units).T @ dx2[:, : 2 * units]
     dr_h = rins.reshape(steps * batch, units).T @ dx2[:, 2 * units :]
     dr = np.concatenate([dr_zr, dr_h], axis=1)
-    dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask)
+    dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else dx2.sum(axis=0)
     return dx, gh + ghr, dw, dr, db
 
