@@ -13,11 +13,11 @@ from kviz.layers.input_layer import Input, InputLayer
 from kviz.layers.merge import *
 from kviz.layers.noise import *
 from kviz.layers.normalization import *
-from kviz.layers.recurrent import *
-from kviz.layers.wrappers import *
 from kviz.layers.pooling import *
+from kviz.layers.recurrent import *
 from kviz.layers.regularization import *
 from kviz.layers.reshaping import *
+from kviz.layers.wrappers import *
 
 
 def serialize(layer):

@@ -16,5 +16,5 @@ from kviz.ops.math import *
 from kviz.ops.nn import *
 from kviz.ops.normalization import *
 from kviz.ops.pooling import *
-from kviz.ops.spatial import *
 from kviz.ops.rnn import *  # the function ``rnn`` (K.rnn) shadows the module name here
+from kviz.ops.spatial import *

@@ -7,7 +7,7 @@ from layer_harness import check_layer
 from kviz import ops
 from kviz.autodiff import GradientTape, Variable
 from kviz.layers import BatchNormalization, Dense, Input, LayerNormalization
-from kviz.models import Model, Sequential
+from kviz.models import Sequential
 
 
 @pytest.mark.parametrize(

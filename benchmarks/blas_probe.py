@@ -1,0 +1,85 @@
+"""GFLOP/s of NumPy float32 GEMMs on the W1 shapes; prints ``RESULT {json}`` last.
+
+Two modes: ``kviz`` (under ``kviz.kernels.blas.compute()``, i.e. the BLAS thread count kviz
+computes with) and ``default`` (the library's default thread count). For each: the rate on
+128x784 @ 784x512 (W1's largest product) and on 32x784 @ 784x512 (W4's), and the summed median
+times of all the products of one W1 step (forward, weight gradients, input gradients of layers
+2 and 3) at batch 128 (times the steps of an epoch) and at batch 32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common as C  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def step_products(batch, rng):
+    """(a, b) operand pairs of one W1 training step's matrix products (as kviz computes them)."""
+    pairs = []
+    dims = C.W1_LAYERS
+    for i, (n_in, n_out) in enumerate(dims):
+        x = rng.random((batch, n_in), dtype=np.float32)
+        w = rng.random((n_in, n_out), dtype=np.float32)
+        g = rng.random((batch, n_out), dtype=np.float32)
+        pairs.append((x, w))  # forward
+        pairs.append((x.T, g))  # weight gradient
+        if i > 0:
+            pairs.append((g, w.T))  # input gradient
+    return pairs
+
+
+def med_time(a, b, reps):
+    for _ in range(3):
+        a @ b
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        a @ b
+        ts.append(time.perf_counter() - t)
+    return C.median(ts)
+
+
+def measure(reps):
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, (m, k, n) in {"w1": (128, 784, 512), "w4": (32, 784, 512)}.items():
+        a = rng.random((m, k), dtype=np.float32)
+        b = rng.random((k, n), dtype=np.float32)
+        out[f"{name}_gflops"] = 2 * m * k * n / med_time(a, b, reps) / 1e9
+    steps_full, rest = divmod(60000, 128)
+    step128 = sum(med_time(a, b, reps) for a, b in step_products(128, rng))
+    step_rest = sum(med_time(a, b, reps) for a, b in step_products(rest, rng)) if rest else 0
+    out["w1_shapes_epoch_s"] = steps_full * step128 + step_rest
+    out["w4_shapes_step_ms"] = sum(med_time(a, b, reps) for a, b in step_products(32, rng)) * 1e3
+    return out
+
+
+def main():
+    quick = "--quick" in sys.argv
+    reps = 30 if quick else 200
+    result = {}
+    try:
+        from kviz.kernels import blas
+    except ImportError:
+        blas = None
+    ctx = blas.compute() if blas else contextlib.nullcontext()
+    with ctx:
+        threads = blas.get_blas_threads() if blas else None
+        result["kviz"] = {"threads": threads, **measure(reps)}
+    if blas:
+        result["policy"] = blas.describe()
+        result["library"] = blas.library()
+        default = blas.get_blas_threads()
+        result["default"] = {"threads": default, **measure(reps)}
+    C.emit(result)
+
+
+if __name__ == "__main__":
+    main()
