@@ -56,6 +56,8 @@ LEVELS: dict[str, int] = {
 RESTRICTED_THIRD_PARTY: dict[str, str] = {
     "ipywidgets": "widgets",
     "IPython": "widgets",
+    "anywidget": "widgets",
+    "traitlets": "widgets",
     "numba": "kernels",
     "numba_cuda": "kernels",
 }
