@@ -153,7 +153,15 @@ class CallbackList:
             cb.set_params(params)
 
     def _call(self, name, *args):
-        for cb in self._active[name]:
+        """Call hook ``name`` on the callbacks that implement it. The last argument is the logs:
+        ``None`` becomes a fresh ``{}`` (tf.keras never passes None), and every callback of one
+        call gets the same dict, so a callback sees what an earlier one put there."""
+        active = self._active[name]
+        if not active:
+            return
+        if args[-1] is None:
+            args = (*args[:-1], LogsDict())
+        for cb in active:
             getattr(cb, name)(*args)
 
     def on_epoch_begin(self, epoch, logs=None):

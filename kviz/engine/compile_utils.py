@@ -194,7 +194,8 @@ def compute_loss(fn, y_true, y_pred, sample_weight=None):
 
 
 class _MeanAccumulator:
-    """Weighted running mean of a per-sample metric function."""
+    """Weighted running mean of a per-sample metric function, accumulated in float32 like
+    tf.keras's ``MeanMetricWrapper`` (so logged values are float32 results)."""
 
     def __init__(self, name, fn, weighted=False):
         self.name = name
@@ -203,22 +204,22 @@ class _MeanAccumulator:
         self.reset_state()
 
     def reset_state(self):
-        self.total = 0.0
-        self.count = 0.0
+        self.total = np.float32(0.0)
+        self.count = np.float32(0.0)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        values = np.asarray(_raw(self.fn(y_true, y_pred)), dtype="float64")
+        values = np.asarray(_raw(self.fn(y_true, y_pred)), dtype="float32")
         if self.weighted and sample_weight is not None:
-            w = np.asarray(sample_weight, dtype="float64")
+            w = np.asarray(sample_weight, dtype="float32")
             w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
-            self.total += float(np.sum(values * w))
-            self.count += float(np.sum(w))
+            self.total = np.float32(self.total + np.sum(values * w, dtype="float32"))
+            self.count = np.float32(self.count + np.sum(w, dtype="float32"))
         else:
-            self.total += float(np.sum(values))
-            self.count += float(values.size)
+            self.total = np.float32(self.total + np.sum(values, dtype="float32"))
+            self.count = np.float32(self.count + np.float32(values.size))
 
     def result(self):
-        return self.total / self.count if self.count else 0.0
+        return np.float32(self.total / self.count) if self.count else np.float32(0.0)
 
 
 class MetricsContainer:

@@ -363,11 +363,7 @@ class TrainingMixin:
             max_queue_size,
         )
         steps = train_data.steps
-        history = History()
-        cbs = [history]
-        if verbose:
-            cbs.append(ProgbarLogger())
-        cbs = CallbackList(list(callbacks or []) + cbs, model=self)
+        cbs, history = _fit_callbacks(callbacks, verbose, self)
         cbs.set_params(
             {
                 "verbose": verbose,
@@ -404,7 +400,7 @@ class TrainingMixin:
                         break
                 epoch_logs = LogsDict(logs)
                 if val_data is not None and _should_validate(epoch, validation_freq):
-                    val_logs = self._run_evaluation(val_data, CallbackList([], model=self))
+                    val_logs = self._run_evaluation(val_data, cbs)  # on_test_* hooks too
                     for k, v in val_logs.items():
                         epoch_logs["val_" + k] = v
                 cbs.on_epoch_end(epoch, epoch_logs)
@@ -745,19 +741,25 @@ class _Standardized:
 
 
 class _LossTracker:
-    """Sample-weighted running means of the loss values of an epoch."""
+    """Batch-size-weighted running means of the loss values of an epoch, accumulated in
+    float32 as tf.keras's ``Mean`` loss tracker does; the means are Python floats of float32
+    values (what tf.keras puts in logs and History)."""
 
     def __init__(self):
         self.totals: dict = {}
         self.counts: dict = {}
 
     def add(self, name, value, size):
-        self.totals[name] = self.totals.get(name, 0.0) + value * size
-        self.counts[name] = self.counts.get(name, 0) + size
+        size = np.float32(size)
+        self.totals[name] = np.float32(self.totals.get(name, _F32_ZERO) + np.float32(value) * size)
+        self.counts[name] = np.float32(self.counts.get(name, _F32_ZERO) + size)
 
     def mean(self, name):
-        c = self.counts.get(name, 0)
-        return self.totals.get(name, 0.0) / c if c else 0.0
+        c = self.counts.get(name, _F32_ZERO)
+        return float(self.totals[name] / c) if c else 0.0
+
+
+_F32_ZERO = np.float32(0.0)
 
 
 class _RepeatSteps:
@@ -780,6 +782,20 @@ class _RepeatSteps:
                 continue
             produced += 1
             yield item
+
+
+def _fit_callbacks(callbacks, verbose, model):
+    """The CallbackList of a ``fit``: the user's callbacks, then a History and (verbose) a
+    ProgbarLogger unless the user passed their own, which are used instead (tf.keras)."""
+    user = list(callbacks or [])
+    history = next((cb for cb in user if isinstance(cb, History)), None)
+    extra = []
+    if history is None:
+        history = History()
+        extra.append(history)
+    if verbose and not any(isinstance(cb, ProgbarLogger) for cb in user):
+        extra.append(ProgbarLogger())
+    return CallbackList(user + extra, model=model), history
 
 
 def _batch_size(xb):

@@ -81,11 +81,6 @@ def test_hooks_in_order_with_model_params_and_keras_log_keys():
     assert train_events[1:] == per_epoch(0) + per_epoch(1) + [("train_end", sorted(epoch_keys))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: fit() runs validation with an empty CallbackList, so user callbacks get no "
-    "on_test_* hooks during fit (tf.keras calls them before on_epoch_end)",
-)
 def test_test_hooks_during_fit_validation():
     rec = Recorder()
     fit(classifier(), [rec], epochs=1, validation_split=0.25)

@@ -36,7 +36,14 @@ def test_epoch_scalars_in_train_and_validation_runs(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["train", "validation"]
     train, val = load(tmp_path / "train"), load(tmp_path / "validation")
     assert sorted(train.Tags()["scalars"]) == ["epoch_accuracy", "epoch_loss"]
-    assert sorted(val.Tags()["scalars"]) == ["epoch_accuracy", "epoch_loss"]
+    # tf-keras 2.21 also writes the validation of each epoch as evaluation_*_vs_iterations
+    # (its on_test_end runs during fit too), at step = optimizer iterations (2 steps per epoch)
+    assert sorted(val.Tags()["scalars"]) == [
+        "epoch_accuracy",
+        "epoch_loss",
+        "evaluation_accuracy_vs_iterations",
+        "evaluation_loss_vs_iterations",
+    ]
     for acc, prefix in ((train, ""), (val, "val_")):
         for name in ("loss", "accuracy"):
             got = scalars(acc, "epoch_" + name)
@@ -44,6 +51,10 @@ def test_epoch_scalars_in_train_and_validation_runs(tmp_path):
             np.testing.assert_allclose(
                 [v for _, v in got], history.history[prefix + name], rtol=1e-6
             )
+    for name in ("loss", "accuracy"):
+        got = scalars(val, f"evaluation_{name}_vs_iterations")
+        assert [s for s, _ in got] == [2, 4, 6]
+        np.testing.assert_allclose([v for _, v in got], history.history["val_" + name], rtol=1e-6)
     assert train.Tags()["histograms"] == [] and train.Tags()["tensors"] == []
 
 
