@@ -396,10 +396,74 @@ class Model(TrainingMixin, Layer):
             self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, **kwargs
         )
 
+    @property
+    def stateful(self):
+        """Whether any layer is stateful, nested models included (tf.keras)."""
+        return self.__dict__.get("_stateful", False) or any(
+            getattr(layer, "stateful", False) for layer in self.layers
+        )
+
+    @stateful.setter
+    def stateful(self, value):
+        object.__setattr__(self, "_stateful", bool(value))
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        # A nested model's output shape is found by running its graph on probe values; the
+        # states of its stateful layers must not keep what that run left in them.
+        if not self.built or not self.stateful:
+            return super()._symbolic_call(inputs, args, kwargs)
+        saved = [
+            (
+                layer,
+                layer._states,
+                None if layer._states is None else [v.numpy().copy() for v in layer._states],
+            )
+            for layer in _layers_with_states(self)
+        ]
+        try:
+            return super()._symbolic_call(inputs, args, kwargs)
+        finally:
+            for layer, variables, values in saved:
+                if variables is None:
+                    layer._states = None
+                else:
+                    for var, value in zip(variables, values, strict=True):
+                        var.assign(value)
+                    layer._states = variables
+
     def reset_states(self):
+        """Reset the states of every stateful layer, in nested models too.
+
+        >>> from kviz.layers import SimpleRNN
+        >>> from kviz.models import Sequential
+        >>> inner = Sequential([SimpleRNN(2, stateful=True, batch_input_shape=(1, 3, 1))])
+        >>> outer = Sequential([inner])
+        >>> _ = outer.predict(np.ones((1, 3, 1)))
+        >>> float(np.abs(inner.layers[0].states[0].numpy()).sum()) > 0
+        True
+        >>> outer.reset_states()
+        >>> float(np.abs(inner.layers[0].states[0].numpy()).sum())
+        0.0
+        """
         for layer in self.layers:
             if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
                 layer.reset_states()
+
+
+def _layers_with_states(model):
+    """Every stateful layer holding ``_states`` (recurrent layers) under ``model``, at any depth."""
+    found, seen, stack = [], set(), list(model.layers)
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if "_states" in layer.__dict__ and getattr(layer, "stateful", False):
+            found.append(layer)
+        stack.extend(layer.__dict__.get("_layers", ()))
+        if isinstance(layer, Model):
+            stack.extend(layer.layers)
+    return found
 
 
 PURE_INPUT_CHECKS.add(Model._check_inputs)
