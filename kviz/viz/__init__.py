@@ -7,10 +7,29 @@
   :mod:`kviz.viz.layout` (a pure-Python layered layout) and :mod:`kviz.viz.svg` (standalone SVG,
   and PNG through matplotlib, drawn from that layout).
 
+* inside the layers: :func:`activations` (what each layer outputs), :func:`hidden_states`,
+  :func:`kernel_images`, :func:`maximize_activation` (with :func:`deprocess_image`),
+  :func:`saliency`, :func:`grad_cam` and :func:`overlay` (modules
+  :mod:`kviz.viz.activations`, :mod:`kviz.viz.filters`, :mod:`kviz.viz.saliency`).
+
 ``kviz.utils.plot_model`` and the ``kviz.widgets.ModelGraph`` widget are built on these.
 """
 
+from kviz.viz.activations import activations, hidden_states
+from kviz.viz.filters import deprocess_image, kernel_images, maximize_activation
 from kviz.viz.graph import graph
 from kviz.viz.partial import partial_graph
+from kviz.viz.saliency import grad_cam, overlay, saliency
 
-__all__ = ["graph", "partial_graph"]
+__all__ = [
+    "activations",
+    "deprocess_image",
+    "grad_cam",
+    "hidden_states",
+    "kernel_images",
+    "maximize_activation",
+    "overlay",
+    "saliency",
+    "graph",
+    "partial_graph",
+]
