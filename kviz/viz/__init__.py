@@ -5,7 +5,11 @@
   at the failing layer);
 * :mod:`kviz.viz.dot` (the description as Graphviz DOT source, in ``plot_model``'s look),
   :mod:`kviz.viz.layout` (a pure-Python layered layout) and :mod:`kviz.viz.svg` (standalone SVG,
-  and PNG through matplotlib, drawn from that layout).
+  and PNG through matplotlib, drawn from that layout);
+* :func:`plot_history` (a finished fit as a matplotlib figure) and :mod:`kviz.viz.history`
+  (grouping log keys into panels, recording points, throttling), shared with ``LivePlot``;
+* :mod:`kviz.viz.training_stats`: :func:`confusion_matrix`, per-layer weight/gradient
+  histograms, dead-ReLU fractions and exploding/vanishing gradient warnings.
 
 * inside the layers: :func:`activations` (what each layer outputs), :func:`hidden_states`,
   :func:`kernel_images`, :func:`maximize_activation` (with :func:`deprocess_image`),
@@ -18,8 +22,10 @@
 from kviz.viz.activations import activations, hidden_states
 from kviz.viz.filters import deprocess_image, kernel_images, maximize_activation
 from kviz.viz.graph import graph
+from kviz.viz.history import plot_history
 from kviz.viz.partial import partial_graph
 from kviz.viz.saliency import grad_cam, overlay, saliency
+from kviz.viz.training_stats import confusion_matrix
 
 __all__ = [
     "activations",
@@ -30,6 +36,8 @@ __all__ = [
     "maximize_activation",
     "overlay",
     "saliency",
+    "confusion_matrix",
     "graph",
     "partial_graph",
+    "plot_history",
 ]
