@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kviz.kernels import blas
 from kviz.ops.array import reshape, transpose
 from kviz.ops.core import Primitive, apply, op, unbroadcast
 
@@ -20,14 +21,22 @@ def _v(x):
     return x.data if hasattr(x, "_op") else x
 
 
+def _mm(a, b):
+    """``a @ b``; 2-D products go through :func:`kviz.kernels.blas.matmul` (more BLAS threads for
+    large products when cores are idle)."""
+    if a.ndim == 2 and b.ndim == 2:
+        return blas.matmul(a, b)
+    return np.matmul(a, b)
+
+
 def _matmul_bwd(g, out, xs, r, p):
     a, b = xs
-    ga = np.matmul(g, np.swapaxes(b, -1, -2))
-    gb = np.matmul(np.swapaxes(a, -1, -2), g)
+    ga = _mm(g, np.swapaxes(b, -1, -2))
+    gb = _mm(np.swapaxes(a, -1, -2), g)
     return unbroadcast(ga, np.shape(a)), unbroadcast(gb, np.shape(b))
 
 
-_matmul = Primitive("matmul", lambda a, b: (np.matmul(a, b), None), _matmul_bwd)
+_matmul = Primitive("matmul", lambda a, b: (_mm(a, b), None), _matmul_bwd)
 
 
 @op(operands=("a", "b"))
@@ -44,22 +53,32 @@ def matmul(a, b):
     return apply(_matmul, (a, b))
 
 
-def _dense_fwd(x, w, b=None):
-    out = np.matmul(x, w)
+def _dense_fwd(x, w, b=None, relu=False, need_dx=True):
+    if x.ndim == 2:
+        out = blas.matmul(x, w)
+    else:
+        out = np.matmul(x, w)
     if b is not None:
         if np.result_type(out, b) == out.dtype:
             out += b  # in place: `out` is a fresh array
         else:
             out = out + b
+    if relu:
+        np.maximum(out, 0, out=out)
     return out, None
 
 
 def _dense_bwd(g, out, xs, r, p):
     x, w = xs[0], xs[1]
     g2 = g.reshape(-1, g.shape[-1])
+    if p and p.get("relu"):  # ReLU fused into the primitive: no gradient where out == 0
+        g2 = g2 * (out.reshape(g2.shape) > 0)
     x2 = x.reshape(-1, x.shape[-1])
-    gx = (g2 @ w.T).reshape(x.shape)
-    gw = x2.T @ g2
+    if p and not p.get("need_dx", True):  # a constant input (data): no input gradient
+        gx = None
+    else:
+        gx = blas.matmul(g2, w.T).reshape(x.shape)
+    gw = blas.matmul(x2.T, g2)
     if len(xs) == 3:
         return gx, gw, g2.sum(axis=0)
     return gx, gw
@@ -69,17 +88,35 @@ _dense = Primitive("dense", _dense_fwd, _dense_bwd)
 
 
 @op(operands=("x", "kernel", "bias"))
-def dense(x, kernel, bias=None):
-    """``x @ kernel + bias`` over the last axis of ``x`` (one fused primitive)."""
+def dense(x, kernel, bias=None, activation=None):
+    """``x @ kernel + bias`` over the last axis of ``x`` (one fused primitive).
+
+    ``activation='relu'`` applies a plain ReLU inside the primitive (as
+    ``kviz.activations.relu``; two passes over the output fewer). No gradient is computed for
+    an ``x`` that is a constant array (e.g. the data fed to a first layer).
+
+    >>> import numpy as np
+    >>> dense(np.array([[1.0, -2.0]], "float32"), np.ones((2, 2), "float32"), activation="relu")
+    array([[0., 0.]], dtype=float32)
+    """
     sx, sk = np.shape(_v(x)), np.shape(_v(kernel))
     if sx[-1] != sk[0]:
         raise ValueError(
             f"dense: the last axis of the input ({sx[-1]}) must match the kernel's first axis "
             f"({sk[0]}); received input shape {sx} and kernel shape {sk}"
         )
-    if bias is None:
-        return apply(_dense, (x, kernel))
-    return apply(_dense, (x, kernel, bias))
+    if activation not in (None, "linear", "relu"):
+        raise ValueError(f"dense: activation must be None or 'relu'; received {activation!r}")
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    need_dx = hasattr(x, "_op")
+    if activation == "relu":
+        return apply(_dense, inputs, {"relu": True, "need_dx": need_dx})
+    if not need_dx:
+        return apply(_dense, inputs, _NO_DX)
+    return apply(_dense, inputs)
+
+
+_NO_DX = {"need_dx": False}
 
 
 @op(operands=("x", "y"))

@@ -198,7 +198,10 @@ class Conv(Layer):
             self.dilation_rate,
             self.groups,
             bias=self.bias,
+            activation="relu" if self.activation is activations.relu else None,
         )
+        if self.activation is activations.relu:  # fused into the primitive
+            return out
         return self._activate(out)
 
     def compute_output_shape(self, input_shape):

@@ -104,6 +104,8 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if self.activation is activations.relu:  # fused into the primitive
+            return ops.dense(inputs, self.kernel, self.bias, activation="relu")
         out = ops.dense(inputs, self.kernel, self.bias)
         if self.activation is not activations.linear:
             out = self.activation(out)
