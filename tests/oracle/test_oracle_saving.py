@@ -361,7 +361,12 @@ KVIZ_OPTIMIZERS = {
     "adamax": lambda o: o.Adamax(0.01),
     "nadam": lambda o: o.Nadam(0.01),
 }
-DIFFERENT_FORMULAS = {("tf_keras_new", "rmsprop"), ("tf_keras_new", "nadam"), ("keras3", "nadam")}
+DIFFERENT_FORMULAS = {
+    ("tf_keras_new", "rmsprop"),
+    ("tf_keras_new", "nadam"),
+    ("keras3", "rmsprop"),  # Keras 3: sqrt(velocity + epsilon); Keras 2.2: sqrt(velocity) + epsilon
+    ("keras3", "nadam"),
+}
 
 
 def _small(k, optimizer):
