@@ -81,7 +81,7 @@ def _values(model, inputs, tensors, batch_size):
         probe = _probe(model, wanted)
         feed = inputs[0] if len(inputs) == 1 else list(inputs)
         out = probe.predict(feed, batch_size=batch_size, verbose=0)
-        out = _as_list(out) if len(wanted) > 1 else [out]
+        out = list(out) if isinstance(out, (list, tuple)) else [out]
         got = {id(t): np.asarray(v) for t, v in zip(wanted, out, strict=True)}
     got.update({k: np.asarray(v) for k, v in fed.items()})
     return [got[id(t)] for t in tensors]
