@@ -48,6 +48,7 @@ LEVELS: dict[str, int] = {
     "preprocessing": 8,
     "viz": 9,
     "utils": 10,
+    "wrappers": 10,
     "widgets": 11,
     "demo": 12,
 }
