@@ -43,7 +43,8 @@ HISTOGRAM_BINS = 20
 MAX_WEIGHT_HISTOGRAMS = 24  # weights after these are listed without a histogram
 MAX_CHANNELS = 16  # feature maps tiled in an activation heatmap
 MAX_SAMPLES = 16  # rows of a dense layer's heatmap (one per sample)
-IMAGE_WIDTH = 240  # heatmaps are scaled up (nearest pixel) to about this width
+IMAGE_WIDTH = 240  # heatmaps are scaled up (nearest pixel) to about this size
+IMAGE_HEIGHT = 160
 
 # viridis-like anchors (dark blue -> green -> yellow) for heatmaps
 _ANCHORS = np.array(
@@ -204,9 +205,10 @@ def colorize(values) -> np.ndarray:
     return np.round(rgb).astype(np.uint8)
 
 
-def heatmap_png(table, width=IMAGE_WIDTH) -> bytes:
+def heatmap_png(table, width=IMAGE_WIDTH, height=IMAGE_HEIGHT) -> bytes:
     """PNG bytes of a 2-D array drawn as a heatmap (min -> dark blue, max -> yellow, NaN ->
-    white), each cell scaled up to square pixels so the picture is about ``width`` wide."""
+    white), each cell scaled up to square pixels (at most 32) so the picture fits in about
+    ``width`` × ``height``."""
     t = np.asarray(table, dtype=np.float64)
     if t.ndim != 2 or t.size == 0:
         raise ValueError(f"heatmap_png() expects a non-empty 2-D array; received shape {t.shape}")
@@ -214,7 +216,7 @@ def heatmap_png(table, width=IMAGE_WIDTH) -> bytes:
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     norm = (t - lo) / (hi - lo) if hi > lo else np.where(np.isfinite(t), 0.5, np.nan)
     rgb = colorize(norm)
-    scale = max(1, min(width // max(t.shape[1], 1), 2 * width // max(t.shape[0], 1), 32))
+    scale = max(1, min(width // t.shape[1], height // t.shape[0], 32))
     rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
     return png_bytes(rgb)
 

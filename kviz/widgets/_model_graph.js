@@ -140,9 +140,9 @@ function render({ model, el }) {
       diagram.append(g);
     };
     for (const n of model.get("nodes") || []) {
-      if (n.expandable && !open.includes(n.id)) add(n.id, n.x + n.w - 3, n.y + 3, "+");
+      if (n.expandable && !open.includes(n.id)) add(n.id, n.x + n.w, n.y, "+");
     }
-    for (const c of model.get("clusters") || []) add(c.id, c.x + c.w - 3, c.y + 3, "\u2212");
+    for (const c of model.get("clusters") || []) add(c.id, c.x + c.w, c.y, "\u2212");
   };
 
   const drawDiagram = () => {
@@ -206,7 +206,8 @@ function render({ model, el }) {
       ]),
     );
     if (d.expandable) {
-      const b = button("toggle", d.expanded ? "Collapse" : "Expand", "Open or close this model");
+      const open = (model.get("expanded") || []).includes(d.id);
+      const b = button("toggle", open ? "Collapse" : "Expand", "Open or close this model");
       b.classList.add("kviz-mg-toggle-btn");
       b.addEventListener("click", () => toggle(d.id));
       panel.append(b);
@@ -334,7 +335,10 @@ function render({ model, el }) {
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
 
-  const onSvg = () => drawDiagram();
+  const onSvg = () => {
+    drawDiagram();
+    drawDetails();
+  };
   const onSelected = () => {
     markSelected();
     drawDetails();

@@ -314,6 +314,8 @@ class ModelGraph(AnyWidget):
             self.size = {"width": sc["width"], "height": sc["height"], "scale": DPI / 72}
             if self.selected and self.selected not in visible:
                 self.selected = self._shown_as(self.selected, visible)
+            elif self.details.get("expandable"):
+                self.details = {**self.details, "expanded": self.selected in self.expanded}
 
     def _shown_as(self, node_id, visible):
         parents = {n["id"]: n.get("parent") for n in self._full["nodes"]}
