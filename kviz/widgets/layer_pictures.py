@@ -120,12 +120,17 @@ def activation_picture(values, kind, title=""):
 
 
 def input_picture(sample):
-    """A sample input as a picture when it looks like an image ((h, w), (h, w, 1|3)), else None."""
+    """A sample input as a picture when it looks like an image, else None.
+
+    Images: ``(h, w, 1|3)``, and ``(h, w)`` when both sides are >= 8 and within a factor 4.
+    """
     a = np.asarray(sample, dtype="float64")
     if a.ndim == 3 and a.shape[-1] in (1, 3):
         a = a[..., 0] if a.shape[-1] == 1 else a
     if a.ndim not in (2, 3) or min(a.shape[:2]) < 2:
         return None
+    if np.asarray(sample).ndim == 2 and (min(a.shape) < 8 or max(a.shape) > 4 * min(a.shape)):
+        return None  # (time, features) sequences and tables rather than pictures
     a = normalize01(a) if (a.min() < 0 or a.max() > 1) else a
     if a.ndim == 2:
         a = np.repeat(a[..., None], 3, axis=-1)
