@@ -87,8 +87,13 @@ def collapse(g, expanded=()) -> dict:
     edges = []
     for e in g["edges"]:
         source, target = shown_as(e["source"]), shown_as(e["target"])
-        if source == target and (source != e["source"] or target != e["target"]):
-            continue  # an edge inside a model that is now closed
+        folded = source != e["source"] or target != e["target"]
+        if folded and source == target:
+            # inside the closed model C, unless it feeds C's own input: then the model feeds
+            # itself (a shared model called on its own output), a loop in the collapsed view
+            entering = by_id[e["target"]].get("kind") == "input"
+            if not (entering and by_id[e["target"]].get("parent") == source):
+                continue
         edges.append({**e, "source": source, "target": target})
     out = dict(g)
     out["nodes"] = nodes
