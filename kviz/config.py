@@ -92,3 +92,71 @@ def set_random_seed(seed: int | None) -> None:
     _RNG = np.random.default_rng(seed)
     if seed is not None:
         np.random.seed(seed)
+
+
+# ------------------------------------------------------------------------------- device
+_VALID_DEVICES = ("auto", "cpu", "cuda")
+_DEVICE = "auto"
+_DEVICE_RESOLVER = None  # installed by kviz.kernels.device (which may look for CUDA)
+
+
+def _install_device_resolver(fn) -> None:
+    global _DEVICE_RESOLVER
+    _DEVICE_RESOLVER = fn
+
+
+def set_device(name: str) -> None:
+    """Where training and inference compute: ``'cpu'``, ``'cuda'`` or ``'auto'`` (the default:
+    CUDA when a real GPU and numba-cuda are present, else the CPU).
+
+    ``'cuda'`` on a machine without CUDA warns (a ``CUDAUnavailableWarning`` that says what is
+    missing: numba-cuda, the driver or a device) and computes on the CPU. See docs/cuda.md.
+
+    >>> set_device('cpu'); get_device()
+    'cpu'
+    >>> set_device('auto')
+    """
+    global _DEVICE
+    if name not in _VALID_DEVICES:
+        raise ValueError(f"Unknown device {name!r}; expected one of {_VALID_DEVICES}")
+    _DEVICE = name
+    if name == "cuda" and _DEVICE_RESOLVER is not None:
+        _DEVICE_RESOLVER(name, warn=True)
+
+
+def get_device() -> str:
+    """The device kviz computes on now: ``'cuda'`` or ``'cpu'`` (what :func:`set_device`'s
+    choice resolves to on this machine)."""
+    if _DEVICE == "cpu" or _DEVICE_RESOLVER is None:
+        return "cpu"
+    return _DEVICE_RESOLVER(_DEVICE)
+
+
+def requested_device() -> str:
+    """The device as set by :func:`set_device` (``'auto'``, ``'cpu'`` or ``'cuda'``)."""
+    return _DEVICE
+
+
+class device:
+    """``with kviz.config.device('cuda'):`` computes on that device inside the block only.
+
+    >>> with device('cpu'):
+    ...     get_device()
+    'cpu'
+    """
+
+    def __init__(self, name: str):
+        if name not in _VALID_DEVICES:
+            raise ValueError(f"Unknown device {name!r}; expected one of {_VALID_DEVICES}")
+        self.name = name
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = _DEVICE
+        set_device(self.name)
+        return self
+
+    def __exit__(self, *exc):
+        global _DEVICE
+        _DEVICE = self._previous
+        return False
