@@ -3,7 +3,7 @@
 from kviz.models import hooks as _hooks
 from kviz.models.cloning import clone_model
 from kviz.models.functional import Functional, Model
-from kviz.models.graph_config import model_from_config, model_from_json
+from kviz.models.graph_config import model_from_config, model_from_json, model_from_yaml
 from kviz.models.sequential import Sequential
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Sequential",
     "model_from_config",
     "model_from_json",
+    "model_from_yaml",
     "load_model",
     "save_model",
 ]

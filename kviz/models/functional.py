@@ -362,10 +362,24 @@ class Model(TrainingMixin, Layer):
         return json.dumps(model_to_dict(self), default=_json_default, **kwargs)
 
     def to_yaml(self, **kwargs):
-        raise RuntimeError(
-            "Method `model.to_yaml()` has been removed due to security risk of arbitrary code "
-            "execution. Please use `model.to_json()` instead."
-        )
+        """The architecture as YAML (Keras 2.2): the same structure as :meth:`to_json`, written
+        with PyYAML's safe dumper (plain mappings, lists, strings and numbers only), so that
+        :func:`kviz.models.model_from_yaml` reads it back with ``yaml.safe_load``. ``kwargs``
+        go to ``yaml.safe_dump`` (``default_flow_style``, ``indent``...).
+
+        >>> from kviz.layers import Dense
+        >>> from kviz.models import Sequential, model_from_yaml
+        >>> model = Sequential([Dense(2, input_shape=(3,), name='d')])
+        >>> text = model.to_yaml()
+        >>> text.splitlines()[0], model_from_yaml(text).layers[0].name
+        ('backend: tensorflow', 'd')
+        """
+        import json
+
+        from kviz.models.graph_config import import_yaml
+
+        yaml = import_yaml("model.to_yaml()")
+        return yaml.safe_dump(json.loads(self.to_json()), **kwargs)
 
     def get_weights(self):
         return [np.array(w.data) for w in self.weights]

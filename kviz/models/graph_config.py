@@ -330,3 +330,52 @@ def model_from_json(json_string, custom_objects=None):
             f"'config'; received {str(json_string)[:80]!r}"
         )
     return model_from_config(config, custom_objects=custom_objects)
+
+
+def import_yaml(what):
+    """PyYAML, imported when YAML is first used (a clear ImportError if it is missing)."""
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError(
+            f"{what} requires PyYAML (a kviz dependency): install it with `pip install pyyaml`."
+        ) from None
+    return yaml
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """Rebuild a model's architecture (no weights) from :meth:`Model.to_yaml` output (Keras 2.2).
+
+    The text is read with ``yaml.safe_load``: YAML tags that would build Python objects
+    (``!!python/object``...) are refused with a ValueError, never executed.
+
+    >>> model_from_yaml("class_name: Sequential\\nconfig: {name: s, layers: []}").name
+    's'
+    """
+    yaml = import_yaml("model_from_yaml()")
+    try:
+        config = yaml.safe_load(yaml_string)
+    except yaml.YAMLError as e:
+        raise ValueError(
+            "model_from_yaml: the string is not a model's YAML that can be read safely (plain "
+            "mappings, lists, strings and numbers only; tags that build Python objects, such "
+            f"as the !!python/tuple of Keras 2.2's yaml.dump, are refused): {_yaml_problem(e)}"
+        ) from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "model_from_yaml expects the YAML of a model: a mapping with 'class_name' and "
+            f"'config'; received {str(yaml_string)[:80]!r}"
+        )
+    return model_from_config(config, custom_objects=custom_objects)
+
+
+def _yaml_problem(error):
+    """One line saying what PyYAML found wrong, and where."""
+    problem = getattr(error, "problem", None)
+    if not problem:
+        text = str(error).strip()
+        return text.splitlines()[0] if text else type(error).__name__
+    context = getattr(error, "context", None)
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{context + ': ' if context else ''}{problem}{where}"

@@ -94,9 +94,13 @@ def render() -> str:
         f"| **Python snippets** | **{len(python)}** |",
         f"| blocks that are not Python (listed at the end) | {len(others)} |",
         "",
-        "Known gaps by issue: "
-        + ", ".join(f"{issue} {n}" for issue, n in sorted(gap_issues.items()))
-        + ".",
+        (
+            "Known gaps by issue: "
+            + ", ".join(f"{issue} {n}" for issue, n in sorted(gap_issues.items()))
+            + "."
+            if gap_issues
+            else "Known gaps: none (every snippet in scope runs)."
+        ),
         "",
         "## Seed files",
         "",

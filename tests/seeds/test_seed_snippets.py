@@ -599,10 +599,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, str]] = {
 # ------------------------------------------------------------------------------------------------
 # KNOWN_GAPS: id -> (issue, exact error "Type: first line of the message", matched as a prefix)
 # ------------------------------------------------------------------------------------------------
-_NO_YAML = "RuntimeError: Method `model.to_yaml()` has been removed due to security risk of arbitrary code execution. Please use `model.to_json()` instead."
-KNOWN_GAPS: dict[str, tuple[str, str]] = {
-    "004-38": ("#3 to_yaml (kviz raises on purpose, as tf.keras does; the seed needs it)", _NO_YAML),
-    "004-39": ("#3 model_from_yaml (runs after 004-38)", _NO_YAML),
+KNOWN_GAPS: dict[str, tuple[str, str]] = {  # empty: every in-scope snippet runs
 }
 
 # ------------------------------------------------------------------------------------------------
