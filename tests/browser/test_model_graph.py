@@ -1,6 +1,7 @@
 """ModelGraph in a real JupyterLab (Debian Chromium through Playwright): the diagram renders, a
-click on a layer shows its details, zooming changes the view transform, and expanding the
-nested model adds its layers. Screenshots go to the test's tmp_path."""
+click on a layer shows its details, zooming changes the view transform, expanding the nested
+model adds its layers, and a model that cannot be built shows its failing layer highlighted with
+the explanation. Screenshots go to the test's tmp_path."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ model = Model(x, out, name="net")
 sample = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
 graph = ModelGraph(model, x=sample, height=420)
 graph""",
-    "print('selected:', repr(graph.selected), 'params:', graph.details.get('params'))",
+    """\
+from kviz.layers import Permute
+ModelGraph([Dense(4, name="d"), Permute((2, 1), name="p"), Dense(2, name="o")], input_shape=(8,))""",
 ]
 
 
@@ -94,6 +97,18 @@ def test_model_graph_in_jupyterlab(lab, browser, tmp_path):
         widget.locator('g.kviz-mg-toggle[data-toggle="block"]').click()
         expect(nodes).to_have_count(5, timeout=30_000)
         widget.screenshot(path=str(tmp_path / "5-collapsed.png"))
+
+        # a model that cannot be built: drawn up to the failing layer, which is highlighted
+        broken = page.locator(".kviz-mg").nth(1)
+        expect(broken.locator(".kviz-mg-banner")).to_contain_text("layer 'p' fails")
+        failed = broken.locator('g.node[data-id="p"]')
+        expect(failed).to_have_class(re.compile("kviz-mg-failed"))
+        expect(failed).to_have_class(re.compile("kviz-mg-selected"))
+        expect(broken.locator('g.node[data-status="not_reached"]')).to_have_count(1)
+        why = broken.locator(".kviz-mg-details .kviz-mg-error")
+        expect(why).to_contain_text("Layer 'p' (Permute) cannot take the output of 'd' (Dense).")
+        expect(why).to_contain_text("Hint: add a Reshape layer")
+        broken.screenshot(path=str(tmp_path / "6-partial.png"))
         assert page.kviz_errors == []
     finally:
         page.screenshot(path=str(tmp_path / "page.png"))
