@@ -323,3 +323,12 @@ def test_histogram_and_heatmap_payloads_are_valid():
     width, height = decode_png(a["image"])
     assert width > 0 and height > 0 and width // 2 == height // 5  # 5 samples × 2 units
     ET.fromstring(a["histogram_svg"])
+
+
+def test_doctests():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("kviz.widgets.model_graph")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
