@@ -6,6 +6,9 @@
 * :mod:`kviz.viz.dot` (the description as Graphviz DOT source, in ``plot_model``'s look),
   :mod:`kviz.viz.layout` (a pure-Python layered layout) and :mod:`kviz.viz.svg` (standalone SVG,
   and PNG through matplotlib, drawn from that layout);
+* for the ``ModelGraph`` widget: :mod:`kviz.viz.nested` (open and close nested models one at a
+  time) and :mod:`kviz.viz.node_details` (a clicked layer's config, parameters, weight
+  histograms and activation heatmap, through the public layer API);
 * :func:`plot_history` (a finished fit as a matplotlib figure) and :mod:`kviz.viz.history`
   (grouping log keys into panels, recording points, throttling), shared with ``LivePlot``;
 * :mod:`kviz.viz.training_stats`: :func:`confusion_matrix`, per-layer weight/gradient
