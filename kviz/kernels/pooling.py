@@ -30,6 +30,7 @@ import numpy as np
 
 from kviz.kernels.conv import uses_numba, window_offsets
 from kviz.kernels.jit import jit
+from kviz.kernels.threads import num_workers, run_chunks
 
 __all__ = [
     "max_pool",
@@ -198,16 +199,39 @@ def _table(x_shape, ksize, strides, pad, out):
     )  # fmt: skip
 
 
+#: Below this many input values a pooling kernel runs in one piece on the calling thread.
+MIN_SPLIT = 1 << 16
+
+
+def _split(nb, size):
+    """Sample ranges for the worker pool (:mod:`kviz.kernels.threads`): one per worker for
+    large inputs, one range for small ones."""
+    workers = num_workers()
+    if workers == 1 or nb < 2 or size < MIN_SPLIT:
+        return [(0, nb)]
+    parts = min(nb, workers)
+    edges = [nb * i // parts for i in range(parts + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(parts)]
+
+
 def max_pool(x, ksize, strides, pad, out):
-    """Window maxima of ``x``."""
+    """Window maxima of ``x`` (chunks of samples side by side on the worker pool)."""
     if not uses_numba(x):
         return max_pool_numpy(x, ksize, strides, pad, out)[0]
     x = np.ascontiguousarray(x)
     res = np.empty((x.shape[0], *out, x.shape[-1]), x.dtype)
-    _max_pool_kernel(
-        x.reshape(-1), _table(x.shape, ksize, strides, pad, out), res.reshape(-1),
-        x.shape[0], x.shape[-1], int(np.prod(x.shape[1:])),
-    )  # fmt: skip
+    table = _table(x.shape, ksize, strides, pad, out)
+    nc, sample = x.shape[-1], int(np.prod(x.shape[1:]))
+    per_out = int(np.prod(out)) * nc
+    xf, rf = x.reshape(-1), res.reshape(-1)
+
+    def chunk(n0, n1):
+        _max_pool_kernel(
+            xf[n0 * sample : n1 * sample], table, rf[n0 * per_out : n1 * per_out], n1 - n0, nc,
+            sample,
+        )  # fmt: skip
+
+    run_chunks(chunk, _split(x.shape[0], x.size))
     return res
 
 
@@ -220,12 +244,22 @@ def max_pool_backward(g, x, res, ksize, strides, pad, out):
         dx = np.bincount(arg.reshape(-1), weights=g.reshape(-1), minlength=x.size)
         return dx.astype(g.dtype, copy=False).reshape(x.shape)
     x, res = np.ascontiguousarray(x), np.ascontiguousarray(res)
-    dx = np.zeros(x.shape, g.dtype)
-    nc = x.shape[-1]
-    _max_pool_backward_kernel(
-        x.reshape(-1), res.reshape(-1), g.reshape(-1), _table(x.shape, ksize, strides, pad, out),
-        dx.reshape(-1), np.empty(nc, g.dtype), x.shape[0], nc, int(np.prod(x.shape[1:])),
-    )  # fmt: skip
+    dx = np.empty(x.shape, g.dtype)
+    nc, sample = x.shape[-1], int(np.prod(x.shape[1:]))
+    per_out = int(np.prod(out)) * nc
+    table = _table(x.shape, ksize, strides, pad, out)
+    xf, rf, gf, dxf = x.reshape(-1), res.reshape(-1), g.reshape(-1), dx.reshape(-1)
+
+    def chunk(n0, n1):
+        dxc = dxf[n0 * sample : n1 * sample]
+        dxc[...] = 0
+        o = slice(n0 * per_out, n1 * per_out)
+        _max_pool_backward_kernel(
+            xf[n0 * sample : n1 * sample], rf[o], gf[o], table, dxc, np.empty(nc, g.dtype),
+            n1 - n0, nc, sample,
+        )  # fmt: skip
+
+    run_chunks(chunk, _split(x.shape[0], x.size))
     return dx
 
 

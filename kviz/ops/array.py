@@ -13,6 +13,7 @@ import builtins
 import numpy as np
 
 from kviz.graph.keras_tensor import KerasTensor
+from kviz.kernels.scatter import scatter_add_rows
 from kviz.ops.core import Primitive, apply, op, unbroadcast
 
 __all__ = [
@@ -300,7 +301,7 @@ def _gather_bwd(g, o, xs, r, p):
     axis = p["axis"]
     out = np.zeros(np.shape(x), dtype=g.dtype)
     if axis == 0:
-        np.add.at(out, idx, g)
+        scatter_add_rows(out, idx, g)  # np.add.at, in a Numba loop for float arrays
     else:
         moved = np.moveaxis(out, axis, 0)
         gm = np.moveaxis(g, list(range(axis, axis + np.ndim(idx))), list(range(np.ndim(idx))))

@@ -145,12 +145,20 @@ def _conv_fwd(x, w, b=None, **p):
     else:
         width = k * cin
 
+        relu, add_bias = p.get("relu"), b is not None and np.result_type(out, b) == out.dtype
+
         def chunk(n0, n1):
             buf = workspace(((n1 - n0) * rows, width), x5.dtype)
             cols = kconv.im2col(x5, *_geom(p), n0, n1, buffer=buf)
-            _gemm(cols, w2, groups, k, out=out[n0 * rows : n1 * rows])
+            o = out[n0 * rows : n1 * rows]
+            _gemm(cols, w2, groups, k, out=o)
+            if add_bias:  # bias and ReLU while the chunk's output is in cache, on the worker
+                o += b
+            if relu:
+                np.maximum(o, 0, out=o)
 
         run_chunks(chunk, _chunks(n, rows, width * dtype.itemsize))
+        return out.reshape((n,) + _spatial_out(p) + (f,)), None
     if b is not None:
         out += b
     if p.get("relu"):
@@ -172,37 +180,50 @@ def _conv_bwd(g, out, xs, r, p):
     w2 = np.ascontiguousarray(w).reshape(-1, f)
     rows = int(np.prod(p["out"]))
     g2 = np.ascontiguousarray(g).reshape(n * rows, f)
-    if p.get("relu"):  # ReLU fused into the primitive: its gradient is 0 where out == 0
-        g2 = g2 * (out.reshape(g2.shape) > 0)
+    relu = p.get("relu")  # ReLU fused into the primitive: its gradient is 0 where out == 0
     need_dx = p["need_dx"]
     dtype = np.result_type(x5, g2)
     dx = None
+    with_bias = len(xs) == 3
     if _is_pointwise(p) and groups == 1:
+        if relu:
+            g2 = g2 * (out.reshape(g2.shape) > 0)
         x2 = x5.reshape(-1, cin)
         dw2 = np.dot(x2.T, g2)
         if need_dx:
             dx = np.dot(g2, w2.T).reshape(x.shape)
     else:
         width = k * cin
-        dx5 = np.zeros(x5.shape, dtype) if need_dx else None
+        dx5 = np.empty(x5.shape, dtype) if need_dx else None  # zeroed chunk by chunk
+
+        out2 = out.reshape(g2.shape) if relu else None
 
         def chunk(n0, n1):
             buf = workspace(((n1 - n0) * rows, width), x5.dtype)
             cols = kconv.im2col(x5, *_geom(p), n0, n1, buffer=buf)
             gc = g2[n0 * rows : n1 * rows]
+            if relu:  # the ReLU mask and the bias gradient on the worker, chunk by chunk
+                gc = gc * (out2[n0 * rows : n1 * rows] > 0)
             need_buf = need_dx and groups == 1
             out_buf = workspace(buf.shape, np.result_type(g2, w2), slot=1) if need_buf else None
             dwc, dcols = _gemm_grads(cols, gc, w2, groups, k, need_dx, out_buf)
             if need_dx:
+                dx5[n0:n1] = 0
                 kconv.col2im(dcols, x5.shape, *_geom(p), n0, n1, into=dx5)
-            return dwc
+            return dwc, (gc.sum(axis=0) if with_bias else None)
 
         parts = run_chunks(chunk, _chunks(n, rows, width * dtype.itemsize))
-        dw2 = parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=dtype)
+        dws = [d for d, _ in parts]
+        dw2 = dws[0] if len(dws) == 1 else np.sum(dws, axis=0, dtype=dtype)
         if need_dx:
             dx = dx5.reshape(x.shape)
+        grads = (dx, dw2.reshape(w.shape))
+        if with_bias:
+            dbs = [db for _, db in parts]
+            grads += (dbs[0] if len(dbs) == 1 else np.sum(dbs, axis=0, dtype=dbs[0].dtype),)
+        return grads
     grads = (dx, dw2.reshape(w.shape))
-    if len(xs) == 3:
+    if with_bias:
         grads += (g2.sum(axis=0),)
     return grads
 

@@ -6,7 +6,9 @@ Forward, per sequence: the input projection of **all** time steps is one matrix 
 recurrent kernel ``(B, U) @ (U, G*U)`` and one fused gate kernel
 (:mod:`kviz.kernels.rnn`). Backward, per step: the gate kernel's adjoint and one product
 with the transposed recurrent kernel; the weight gradients are then three large products
-over all steps at once (``dW = X^T dZ``, ``dU = H^T dZ``, ``dx = dZ W^T``).
+over all steps at once (``dW = X^T dZ``, ``dU = H^T dZ``, ``dx = dZ W^T``). Those large
+products go through :func:`kviz.kernels.blas.matmul` (more BLAS threads when cores are idle);
+the per-step products stay on one thread (too small to split).
 
 Every primitive has a single output, the *packed* array ``(B, To + S, U)``: the outputs
 (``To = T`` with ``return_sequences``, else 1: the last output) followed by the S final
@@ -30,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from kviz.kernels import rnn as kr
+from kviz.kernels.blas import matmul as _mm
 from kviz.ops.core import Primitive
 
 __all__ = ["simple_rnn_sequence", "lstm_sequence", "gru_sequence", "N_STATES"]
@@ -53,7 +56,7 @@ def _prepare(x, w, r, mask, go_backwards, in_mask):
     else:
         keep = np.asarray(mask, dtype=np.bool_).T
         keep = np.ascontiguousarray(keep[::-1] if go_backwards else keep)
-    xp = (xt @ w).reshape(steps, batch, w.shape[1])
+    xp = _mm(xt, w).reshape(steps, batch, w.shape[1])
     return xt, keep, xp
 
 
@@ -99,10 +102,10 @@ def _input_grads(dz2, xt, w, steps, batch, go_backwards, in_mask, need_dx=True):
     """dW, dx from the stacked pre-activation gradients ``dz2`` (T*B, G*U). ``need_dx`` False
     (the input is a constant array, e.g. the data of a first layer) skips dx: one of the six
     large matrix products."""
-    dw = xt.T @ dz2
+    dw = _mm(xt.T, dz2)
     if not need_dx:
         return None, dw
-    dxt = (dz2 @ w.T).reshape(steps, batch, -1)
+    dxt = _mm(dz2, w.T).reshape(steps, batch, -1)
     if go_backwards:
         dxt = dxt[::-1]
     dx = dxt.transpose(1, 0, 2)
@@ -184,7 +187,7 @@ def _simple_bwd(g, packed, xs, res, p):
     hprev = hs[:steps].reshape(steps * batch, units)
     if rec_mask is not None:
         hprev = (hs[:steps] * rec_mask).reshape(steps * batch, units)
-    dr = hprev.T @ dz2
+    dr = _mm(hprev.T, dz2)
     dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else dz2.sum(axis=0)
     return dx, gh + ghr, dw, dr, db
@@ -247,7 +250,7 @@ def _lstm_bwd(g, packed, xs, res, p):
             ghr *= rec_mask
     dz2 = dz.reshape(steps * batch, 4 * units)
     hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
-    dr = hprev.reshape(steps * batch, units).T @ dz2
+    dr = _mm(hprev.reshape(steps * batch, units).T, dz2)
     dx, dw = _input_grads(dz2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else dz2.sum(axis=0)
     return dx, gh + ghr, gc, dw, dr, db
@@ -326,7 +329,7 @@ def _gru_after_bwd(g, packed, xs, res, p):
     dx2 = dxp.reshape(steps * batch, 3 * units)
     dr2 = drec.reshape(steps * batch, 3 * units)
     hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
-    dr = hprev.reshape(steps * batch, units).T @ dr2
+    dr = _mm(hprev.reshape(steps * batch, units).T, dr2)
     dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else np.stack([dx2.sum(axis=0), dr2.sum(axis=0)])
     return dx, gh + ghr, dw, dr, db
@@ -393,8 +396,8 @@ def _gru_before_bwd(g, packed, xs, res, p):
         if rec_mask is not None:
             ghr *= rec_mask
     dx2 = dxp.reshape(steps * batch, 3 * units)
-    dr_zr = hds.reshape(steps * batch, units).T @ dx2[:, : 2 * units]
-    dr_h = rins.reshape(steps * batch, units).T @ dx2[:, 2 * units :]
+    dr_zr = _mm(hds.reshape(steps * batch, units).T, dx2[:, : 2 * units])
+    dr_h = _mm(rins.reshape(steps * batch, units).T, dx2[:, 2 * units :])
     dr = np.concatenate([dr_zr, dr_h], axis=1)
     dx, dw = _input_grads(dx2, xt, w, steps, batch, backwards, in_mask, p.get("need_dx", True))
     db = None if b is None else dx2.sum(axis=0)
