@@ -165,7 +165,7 @@ class ModelGraph(AnyWidget):
         opened = expandable(full) if expand_nested else []
         self._ready = False
         super().__init__(
-            title=str(full.get("name") or getattr(model, "name", "") or "model"),
+            title=str(full.get("name") or getattr(model, "name", "") or "layers"),
             expandable=expandable(full),
             expanded=opened,
             error=full.get("error") or {},
@@ -412,8 +412,7 @@ class ModelGraph(AnyWidget):
         return "".join(parts)
 
     def _text(self) -> str:
-        visible = [n for n in self.nodes]
-        head = f"ModelGraph of {self.title!r}: {len(visible)} nodes"
+        head = f"ModelGraph of {self.title!r}: {len(self.nodes)} nodes"
         if self.error:
             head += f"; cannot be built at {self.error['node']!r}"
         return head
