@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from kviz.autodiff.tensor import Tensor
+from kviz.kernels import device as _device
 
 
 def _topo_order(root: Tensor) -> list:
@@ -46,7 +47,9 @@ def gradients(target, sources, output_gradient=None):
     """
     if not isinstance(target, Tensor):
         return [None] * len(sources)
-    if output_gradient is None:
+    if type(target.data) is _device.DeviceArray:
+        seed = _device.ones_like(target.data, output_gradient)
+    elif output_gradient is None:
         seed = np.ones_like(target.data)
     else:
         seed = np.asarray(output_gradient, dtype=target.data.dtype)
@@ -75,6 +78,6 @@ def gradients(target, sources, output_gradient=None):
         if g is not None:
             # a fresh, writable array per source: backward passes share arrays (the gradient of
             # ``a + b`` is the same array for both) and return read-only broadcast views
-            g = np.array(g, dtype=s.data.dtype)
+            g = _device.fresh_like(g, s.data) if _device.in_use else np.array(g, s.data.dtype)
         out.append(g)
     return out

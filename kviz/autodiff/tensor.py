@@ -23,6 +23,7 @@ import itertools
 import numpy as np
 
 from kviz import config
+from kviz.kernels import device as _device
 
 _uid = itertools.count()
 
@@ -112,7 +113,10 @@ class Variable(Tensor):
 
     def __init__(self, value, name=None, dtype=None, trainable=True, constraint=None):
         dtype = np.dtype(dtype or getattr(value, "dtype", None) or config.floatx())
-        super().__init__(np.array(value, dtype=dtype))
+        if type(value) is _device.DeviceArray:  # a GPU value stays on the GPU (a copy)
+            super().__init__(value.astype(dtype))
+        else:
+            super().__init__(np.array(value, dtype=dtype))
         self.name = name or f"Variable_{self._id}:0"
         self.trainable = bool(trainable)
         self.constraint = constraint
@@ -123,6 +127,16 @@ class Variable(Tensor):
         return self.data
 
     def assign(self, value):
+        if type(self.data) is _device.DeviceArray:  # stays on the GPU
+            value = value.data if isinstance(value, Tensor) else value
+            if tuple(np.shape(value)) != self.data.shape:
+                raise ValueError(
+                    f"Cannot assign value to variable '{self.name}': Shape mismatch. The "
+                    f"variable shape {self.data.shape}, and the assigned value shape "
+                    f"{tuple(np.shape(value))} are incompatible."
+                )
+            self.data = _device.to_device(value).astype(self.data.dtype)
+            return self
         value = np.asarray(value)
         if value.shape != self.data.shape:
             raise ValueError(
@@ -134,11 +148,13 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta):
-        self.data = (self.data + np.asarray(delta)).astype(self.data.dtype, copy=False)
+        delta = _device.unwrap_for(self.data, delta)
+        self.data = (self.data + delta).astype(self.data.dtype, copy=False)
         return self
 
     def assign_sub(self, delta):
-        self.data = (self.data - np.asarray(delta)).astype(self.data.dtype, copy=False)
+        delta = _device.unwrap_for(self.data, delta)
+        self.data = (self.data - delta).astype(self.data.dtype, copy=False)
         return self
 
     def __repr__(self):

@@ -181,7 +181,7 @@ def compute_loss(fn, y_true, y_pred, sample_weight=None):
         return fn(y_true, y_pred, sample_weight=sample_weight)
     per_sample = fn(y_true, y_pred)
     if sample_weight is not None:
-        sw = np.asarray(sample_weight, dtype=np.asarray(_raw(per_sample)).dtype)
+        sw = np.asarray(sample_weight, dtype=_raw(per_sample).dtype)
         ps_shape = np.shape(_raw(per_sample))
         if sw.ndim < len(ps_shape):
             sw = sw.reshape(sw.shape + (1,) * (len(ps_shape) - sw.ndim))

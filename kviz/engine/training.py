@@ -29,6 +29,7 @@ from kviz.autodiff.tensor import GradientTape, Tensor
 from kviz.engine import data_adapter as da
 from kviz.engine.callbacks_base import CallbackList, History, ProgbarLogger
 from kviz.engine.compile_utils import LossesContainer, MetricsContainer
+from kviz.engine.device_placement import host_results, placed
 from kviz.engine.logs import LogsDict
 from kviz.errors import format_shape
 from kviz.graph import nest
@@ -41,12 +42,13 @@ def _raw(x):
 
 
 def _blas_policy(method):
-    """Run ``method`` under kviz's BLAS thread policy (:mod:`kviz.kernels.blas`)."""
+    """Run ``method`` under kviz's BLAS thread policy (:mod:`kviz.kernels.blas`), with the
+    model's state on the GPU when the device is 'cuda' (:mod:`kviz.engine.device_placement`)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with blas.compute():
-            return method(self, *args, **kwargs)
+        with blas.compute(), placed(self):
+            return host_results(method(self, *args, **kwargs))
 
     return wrapper
 
@@ -244,10 +246,12 @@ class TrainingMixin:
                 for r in reg:
                     total = total + r
         grads = gradients(total, weights)
+        # the metrics first: an error in a metric (an unknown name, a shape it rejects) is
+        # raised before the optimizer changes any weight (tf.keras traces both before running)
+        self.compiled_metrics.update_state(ys, [_raw(o) for o in outs], sws)
         self.optimizer.apply_gradients(
             [(g, w) for g, w in zip(grads, weights, strict=True) if g is not None]
         )
-        self.compiled_metrics.update_state(ys, [_raw(o) for o in outs], sws)
         return float(_raw(total)), [float(_raw(v)) for v in values]
 
     def _test_step(self, xs, ys, sws):
@@ -467,7 +471,10 @@ class TrainingMixin:
         ys = self._check_targets(self._prepare_y(vy))
         if vw is not None:
             vw = self._prepare_sample_weights(vw, ys, None)
-        return da.ArrayBatches(xs, ys, vw, batch_size, shuffle=False)
+        batches = da.ArrayBatches(xs, ys, vw, batch_size, shuffle=False)
+        if steps is not None:  # tf.keras: the first validation_steps batches, every epoch
+            batches = _RepeatSteps(batches, int(steps), restart=True)
+        return batches
 
     # ------------------------------------------------------------------- evaluate
     def _run_evaluation(self, batches, cbs):
@@ -763,14 +770,18 @@ _F32_ZERO = np.float32(0.0)
 
 
 class _RepeatSteps:
-    """Iterate a fixed number of steps over array batches, cycling through epochs of data."""
+    """Iterate a fixed number of steps over array batches, cycling through epochs of data
+    (``restart``: every iteration starts again from the first batch)."""
 
-    def __init__(self, batches, steps):
+    def __init__(self, batches, steps, restart=False):
         self.batches = batches
         self.steps = steps
+        self.restart = restart
         self._it = None
 
     def __iter__(self):
+        if self.restart:
+            self._it = None
         produced = 0
         while produced < self.steps:
             if self._it is None:

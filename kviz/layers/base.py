@@ -33,6 +33,7 @@ from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import to_snake_case, unique_name
 from kviz.graph.node import Node, Operation
 from kviz.kernels import blas
+from kviz.kernels.device import is_device
 from kviz.layers.input_spec import InputSpec, check_input_spec
 from kviz.ops.core import infer_symbolic
 
@@ -293,6 +294,9 @@ class Layer(Operation):
         def cast(x):
             if isinstance(x, Tensor):
                 return x
+            if is_device(x):  # a GPU array (kviz.kernels.device): cast there
+                d = x.dtype
+                return x.astype(self._dtype) if d.kind == "f" and d.name != self._dtype else x
             if not isinstance(x, np.ndarray):
                 if x is None or isinstance(x, (str, bytes)):
                     return x

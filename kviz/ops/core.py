@@ -26,6 +26,7 @@ from kviz.graph import nest
 from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import unique_name
 from kviz.graph.node import Node, Operation
+from kviz.kernels import device as _device
 
 
 class Primitive:
@@ -60,6 +61,8 @@ def _grad_like(g, x: Tensor):
     if g is None:
         return None
     dtype = x.data.dtype
+    if type(g) is _device.DeviceArray:
+        return g.astype(dtype) if dtype.kind == "f" and g.dtype != dtype else g
     if dtype.kind == "f" and np.result_type(g) != dtype:
         return np.asarray(g).astype(dtype)
     return g
@@ -72,7 +75,12 @@ def apply(prim: Primitive, inputs: tuple, params: dict | None = None):
     A recorded Tensor keeps the raw input arrays with the residual, so that assigning a
     Variable between the forward and the backward pass (stateful RNN states) cannot change
     the gradients.
+
+    When an input lives on the GPU (a :class:`~kviz.kernels.device.DeviceArray`), the
+    primitive's CUDA twin runs instead (:func:`_apply_on_device`).
     """
+    if _device.in_use and _on_device(inputs):
+        return _apply_on_device(prim, inputs, params)
     if _TapeState.depth:
         for a in inputs:
             if isinstance(a, Tensor):
@@ -81,6 +89,67 @@ def apply(prim: Primitive, inputs: tuple, params: dict | None = None):
                 return Tensor(np.asarray(out), prim, inputs, (raw, res), params)
     raw = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
     return np.asarray((prim.forward(*raw, **params) if params else prim.forward(*raw))[0])
+
+
+# ------------------------------------------------------------------------------ device
+
+
+def _on_device(inputs) -> bool:
+    for x in inputs:
+        if type(x) is _device.DeviceArray or (
+            isinstance(x, Tensor) and type(x.data) is _device.DeviceArray
+        ):
+            return True
+    return False
+
+
+_DEVICE_PRIMS: dict = {}  # (host primitive, 'cuda'|'host') -> the Primitive a tape records
+
+
+def _device_prim(prim: Primitive, kind: str) -> Primitive:
+    """The Primitive recorded for ``prim`` run on the device: its CUDA twin, or ``'host'``: the
+    host primitive wrapped so that its backward pass also copies down and up."""
+    key = (prim, kind)
+    found = _DEVICE_PRIMS.get(key)
+    if found is None:
+        if kind == "cuda":
+            t = _device.twin(prim.name)
+            found = Primitive(prim.name, t.forward, t.backward)
+        else:
+
+            def backward(g, out, xs, res, params, _prim=prim):
+                host = tuple(_device.to_host(x) for x in xs)
+                grads = _prim.backward(_device.to_host(g), _device.to_host(out), host, res, params)
+                return tuple(None if gx is None else _device.to_device(gx) for gx in grads)
+
+            found = Primitive(prim.name, prim.forward, backward)
+        _DEVICE_PRIMS[key] = found
+    return found
+
+
+def _apply_on_device(prim: Primitive, inputs: tuple, params: dict | None):
+    """:func:`apply` with an input on the GPU: host array inputs are copied up (Python numbers
+    stay numbers), the CUDA twin of ``prim`` runs; without a twin for these arguments the
+    primitive runs on the host and its result is copied up (a warning, once per primitive)."""
+    raw = tuple(
+        _device.to_device(x) if type(x) is np.ndarray else x
+        for x in (x.data if isinstance(x, Tensor) else x for x in inputs)
+    )
+    params = params or {}
+    twin = _device.twin(prim.name)
+    result = NotImplemented if twin is None else twin.forward(*raw, **params)
+    if result is not NotImplemented:
+        out, res = result
+        kind = "cuda"
+    else:
+        _device.note_fallback(prim.name)
+        raw = tuple(_device.to_host(x) for x in raw)
+        out, res = prim.forward(*raw, **params)
+        out = _device.to_device(np.asarray(out))
+        kind = "host"
+    if _TapeState.depth and any(isinstance(a, Tensor) for a in inputs):
+        return Tensor(out, _device_prim(prim, kind), inputs, (raw, res), params)
+    return out
 
 
 def unbroadcast(g, shape):
@@ -119,6 +188,16 @@ def _dtype(x) -> np.dtype:
     if isinstance(x, KerasTensor):
         return np.dtype(x.dtype)
     return np.result_type(x) if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
+
+
+def dtype_of(x) -> np.dtype:
+    """The dtype of an array, Tensor, KerasTensor or GPU array, without copying it.
+
+    >>> dtype_of(np.ones(2, 'float32')), dtype_of(1.0)
+    (dtype('float32'), dtype('float64'))
+    """
+    d = getattr(x, "dtype", None)
+    return d if isinstance(d, np.dtype) else _dtype(x)
 
 
 def match_dtypes(operands: list) -> list:

@@ -12,7 +12,7 @@ import numpy as np
 
 from kviz import config
 from kviz.autodiff.tensor import Tensor
-from kviz.ops.core import Primitive, apply, op, unbroadcast
+from kviz.ops.core import Primitive, apply, dtype_of, op, unbroadcast
 
 __all__ = [
     "negative", "exp", "log", "sqrt", "square", "abs", "tanh", "sigmoid", "softplus", "sin",
@@ -190,7 +190,7 @@ def pow(x, a):  # noqa: A001 - Keras name
     """
     if isinstance(a, Tensor) or np.ndim(a) != 0:
         return apply(_power, (x, a))
-    if isinstance(a, (int, np.integer)) and a >= 0 and np.asarray(_value(x)).dtype.kind in "iu":
+    if isinstance(a, (int, np.integer)) and a >= 0 and dtype_of(_value(x)).kind in "iu":
         return np.power(_value(x), int(a))
     return apply(_pow_scalar, (x,), {"a": float(a) if not isinstance(a, int) else a})
 

@@ -15,7 +15,7 @@ import numpy as np
 from kviz import config
 from kviz.ops import math as m
 from kviz.ops.array import reshape
-from kviz.ops.core import Primitive, apply, op
+from kviz.ops.core import Primitive, apply, dtype_of, op
 
 __all__ = [
     "relu", "elu", "selu", "softsign", "hard_sigmoid", "swish", "gelu", "erf", "softmax",
@@ -32,7 +32,7 @@ def _v(x):
 
 def _float(x):
     """``x`` unchanged if it is a float tensor, else cast to ``floatx`` (ints to float ops)."""
-    if np.asarray(_v(x)).dtype.kind == "f":
+    if dtype_of(_v(x)).kind == "f":
         return x
     return m.cast(x, config.floatx())
 
@@ -221,7 +221,7 @@ def dropout(x, level, noise_shape=None, seed=None):
         else tuple(np.shape(xv)[i] if d is None else d for i, d in enumerate(noise_shape))
     )
     rng = np.random.default_rng(seed) if seed is not None else config.rng()
-    dtype = np.asarray(xv).dtype
+    dtype = dtype_of(xv)
     keep = 1.0 - level
     mask = (rng.random(shape, dtype=np.float32) < keep).astype(dtype) * dtype.type(1.0 / keep)
     return apply(_dropout, (x,), {"mask": mask})

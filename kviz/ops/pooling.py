@@ -25,7 +25,7 @@ from kviz.kernels import pooling as kpool
 from kviz.ops import math as m
 from kviz.ops.array import transpose
 from kviz.ops.conv_utils import geometry, normalize_padding, normalize_tuple
-from kviz.ops.core import Primitive, apply, op
+from kviz.ops.core import Primitive, apply, dtype_of, op
 
 __all__ = [
     "max_pool", "average_pool", "avg_pool", "pool", "pool1d", "pool2d", "pool3d",
@@ -92,7 +92,7 @@ def _pool(x, pool_size, strides, padding, data_format, prim, name):
     strides = ksize if strides is None else normalize_tuple(strides, nd, "strides")
     padding = normalize_padding(padding)
     data_format = config.normalize_data_format(data_format)
-    if np.asarray(_v(x)).dtype.kind != "f":
+    if dtype_of(_v(x)).kind != "f":
         x = m.cast(x, config.floatx())
     if data_format == "channels_first":
         x = transpose(x, (0,) + tuple(range(2, nd + 2)) + (1,))
@@ -174,6 +174,6 @@ def global_max_pool(x, data_format=None, keepdims=False):
 @op
 def global_average_pool(x, data_format=None, keepdims=False):
     """Mean over every spatial axis."""
-    if np.asarray(_v(x)).dtype.kind != "f":
+    if dtype_of(_v(x)).kind != "f":
         x = m.cast(x, config.floatx())
     return m.mean(x, axis=_spatial_axes(x, data_format), keepdims=keepdims)

@@ -29,7 +29,7 @@ from kviz import config
 from kviz.autodiff.tensor import Tensor
 from kviz.ops.array import getitem, pad, repeat_elements
 from kviz.ops.conv_utils import normalize_tuple
-from kviz.ops.core import Primitive, apply, op
+from kviz.ops.core import Primitive, apply, dtype_of, op
 from kviz.ops.math import cast
 
 __all__ = [
@@ -95,7 +95,7 @@ def upsample(x, size, data_format=None, interpolation="nearest"):
             f"`interpolation` argument should be one of {list(INTERPOLATIONS)}. "
             f"Received: {interpolation!r}"
         )
-    if np.asarray(_v(x)).dtype.kind != "f" and interpolation != "nearest":
+    if dtype_of(_v(x)).kind != "f" and interpolation != "nearest":
         x = cast(x, config.floatx())
     for axis, factor in zip(axes, size, strict=True):
         if factor == 1:

@@ -69,6 +69,7 @@ import math
 import numpy as np
 
 from kviz.autodiff.tensor import GradientTape, Tensor, Variable
+from kviz.kernels.device import is_device, to_device
 from kviz.optimizers import schedules as _schedules
 
 _ALLOWED_KWARGS = ("lr", "decay", "clipnorm", "clipvalue", "global_clipnorm")
@@ -254,6 +255,8 @@ class Optimizer:
             value = np.asarray(initializer(shape, dtype), dtype=dtype)
         else:
             value = np.full(shape, initializer, dtype=dtype)
+        if is_device(var.data):  # the slot lives where its variable does
+            value = to_device(value)
         base = var.name.split(":")[0]
         slot = Variable(
             value, name=f"{self._name}/{base}/{slot_name}:0", dtype=dtype, trainable=False
@@ -317,8 +320,17 @@ class Optimizer:
 
     @staticmethod
     def _as_gradient(grad, var):
-        g = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+        g = grad.data if isinstance(grad, Tensor) else grad
         p = var.data
+        if is_device(p) or is_device(g):  # on the GPU (kviz.kernels.device): stays there
+            g = to_device(g)
+            if g.shape != p.shape:
+                raise ValueError(
+                    f"The gradient for variable '{var.name}' has shape {g.shape}, but the "
+                    f"variable has shape {p.shape}."
+                )
+            return g if g.dtype == p.dtype else g.astype(p.dtype)
+        g = np.asarray(g)
         if g.shape != p.shape:
             raise ValueError(
                 f"The gradient for variable '{var.name}' has shape {g.shape}, but the variable "
@@ -342,12 +354,16 @@ class Optimizer:
     @staticmethod
     def _apply_constraint(var):
         new = var.constraint(var.data)
-        new = np.asarray(new.data if isinstance(new, Tensor) else new)
+        new = new.data if isinstance(new, Tensor) else new
+        new = new if is_device(new) else np.asarray(new)
         if new.shape != var.data.shape:
             raise ValueError(
                 f"The constraint of variable '{var.name}' returned shape {new.shape}; expected "
                 f"{var.data.shape}"
             )
+        if is_device(var.data):
+            var.data.copy_from(new)
+            return
         np.copyto(var.data, new, casting="unsafe")
 
     def apply_gradients(self, grads_and_vars, name=None, experimental_aggregate_gradients=True):
