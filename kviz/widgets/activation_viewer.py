@@ -179,9 +179,9 @@ class ActivationViewer(W.VBox):
         self.values, self.view_kind = values, kind
         first = self.x[0] if isinstance(self.x, (list, tuple)) else self.x
         self._input_picture = pics.input_picture(np.asarray(first)[i])
-        self.image.value = pics.png(self._picture)
+        pics.show(self.image, self._picture)
         if self._input_picture is not None:
-            self.input_image.value = pics.png(self._input_picture)
+            pics.show(self.input_image, self._input_picture)
             self.input_image.layout.display = None
         else:
             self.input_image.layout.display = "none"

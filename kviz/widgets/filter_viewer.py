@@ -110,6 +110,7 @@ class FilterViewer(W.VBox):
         self.model = model
         self._refs = {r.key: r for r in refs}
         self.kernels = None
+        self._runs = 0
         self.maximized = None
         self.heatmap = None
         self._kernel_picture = self._max_picture = self._attr_picture = None
@@ -140,17 +141,31 @@ class FilterViewer(W.VBox):
         self.filter.observe(self._on_filter, names="value")
         self.maximize_button.on_click(self._on_maximize)
         self.maximized_image.layout.display = "none"
-        children = [
-            W.HTML("<b>Kernels</b>"),
-            W.HBox([self.layer, self.filter]),
-            self.kernel_info,
-            self.kernel_image,
-            W.HTML("<b>Activation maximization</b>"),
-            W.HBox([self.steps, self.step_size]),
-            W.HBox([self.jitter, self.blur, self.l2]),
-            W.HBox([self.maximize_button, self.maximize_info]),
-            self.maximized_image,
-        ]
+        kernels_panel = W.VBox(
+            [
+                W.HTML("<b>Kernels</b>"),
+                self.layer,
+                self.filter,
+                self.kernel_info,
+                self.kernel_image,
+            ]
+        )
+        maximize_panel = W.VBox(
+            [
+                W.HTML("<b>Activation maximization</b>"),
+                self.steps,
+                self.step_size,
+                self.jitter,
+                self.blur,
+                self.l2,
+                self.maximize_button,
+                self.maximize_info,
+                self.maximized_image,
+            ]
+        )
+        kernels_panel.layout.margin = "0 24px 0 0"
+        kernels_panel.layout.max_width = "55%"
+        children = [W.HBox([kernels_panel, maximize_panel])]
         self.x = None
         if x is not None:
             children += self._attribution_controls(x, class_index)
@@ -174,7 +189,7 @@ class FilterViewer(W.VBox):
         ref = self._refs[self.layer.value]
         f, n, h, w, colours = self.kernels.shape
         self._kernel_picture = pics.kernel_grid(self.kernels, chosen=self.filter.value)
-        self.kernel_image.value = pics.png(self._kernel_picture)
+        pics.show(self.kernel_image, self._kernel_picture)
         look = "RGB" if colours == 3 else f"{n} gray picture(s) per filter"
         shown = f" (first {pics.MAX_MAPS} drawn)" if f > pics.MAX_MAPS else ""
         self.kernel_info.value = (
@@ -189,9 +204,15 @@ class FilterViewer(W.VBox):
         self._draw_kernels()
 
     # -------------------------------------------------------------- maximize
-    def maximize(self, seed=0):
+    def maximize(self, seed=None):
         """Run :func:`kviz.viz.maximize_activation` for the chosen filter with the controls'
-        settings and show the result (the ``maximize`` button calls this)."""
+        settings and show the result (the ``maximize`` button calls this).
+
+        ``seed`` picks the starting noise; by default 0 on the first run, 1 on the next...
+        so that pressing the button again tries another start."""
+        if seed is None:
+            seed = self._runs
+        self._runs += 1
         ref = self._refs[self.layer.value]
         index = self.filter.value
         self.maximize_info.value = f"maximizing filter {index} of {ref.key}..."
@@ -214,12 +235,17 @@ class FilterViewer(W.VBox):
         axis = 1 if getattr(ref.layer, "data_format", None) == "channels_first" else -1
         mean = float(np.take(np.asarray(out), index, axis=axis).mean())
         self._max_picture = _as_rgb_picture(deprocess_image(raw))
-        self.maximized_image.value = pics.png(self._max_picture)
+        pics.show(self.maximized_image, self._max_picture)
         self.maximized_image.layout.display = None
         self.maximize_info.value = (
             f"filter <b>{index}</b> of <b>{ref.key}</b> after {self.steps.value} steps: "
-            f"mean activation {mean:.4g}"
+            f"mean activation {mean:.4g} (start seed {seed})"
         )
+        if mean == 0:
+            self.maximize_info.value += (
+                "<br>The filter never fired from this start (its ReLU stays at 0, so the "
+                "gradient is 0): press again for another start, or pick another filter."
+            )
 
     def _on_maximize(self, button):
         try:
@@ -289,7 +315,7 @@ class FilterViewer(W.VBox):
             over = overlay(np.zeros(heat.shape), heat, alpha=1.0)
             base = None
         self._attr_picture = pics.side_by_side([base, _as_rgb_picture(over)])
-        self.attribution_image.value = pics.png(self._attr_picture)
+        pics.show(self.attribution_image, self._attr_picture)
         self.attribution_info.value = (
             f"{self.method.value}{where} for class <b>{c}</b> on sample <b>{i}</b> "
             f"(model output for that class: {float(probs[c]):.3g}; predicted class "

@@ -65,11 +65,14 @@ def _to_rgb(fig):
 def bar_chart(values, title=""):
     """Bars of a vector (a Dense layer's units), with unit numbers and values on the axes."""
     values = np.asarray(values, dtype="float64").ravel()
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(max(4.0, min(10.0, 0.18 * len(values) + 2)), 2.6)
     ax = fig.add_subplot(1, 1, 1)
     colors = np.where(values >= 0, "#3b75af", "#d1603d")
     ax.bar(np.arange(len(values)), values, color=colors, width=0.8)
     ax.axhline(0, color="#444", lw=0.6)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("unit")
     ax.set_ylabel("activation")
     if title:
@@ -197,6 +200,14 @@ def side_by_side(pictures, pad=8):
     return np.concatenate(cols, axis=1)
 
 
+def show(image_widget, picture):
+    """Put ``picture`` into an ``ipywidgets.Image`` as PNG, at its own pixel size (so that the
+    browser neither stretches nor smooths it)."""
+    image_widget.value = png(picture)
+    image_widget.layout.width = f"{picture.shape[1]}px"
+    image_widget.layout.height = "auto"
+
+
 def save_png(picture, path):
     """Write ``picture`` as a PNG file at ``path``."""
     data = png(picture)
@@ -216,6 +227,7 @@ __all__ = [
     "kernel_grid",
     "png",
     "save_png",
+    "show",
     "side_by_side",
     "stack",
 ]

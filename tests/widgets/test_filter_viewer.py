@@ -65,6 +65,10 @@ def test_maximize_button_runs_the_ascent_with_the_controls():
     assert v.maximized_image.layout.display is None
     assert decode(v.maximized_image.value).shape == (128, 128, 3)
     assert "filter <b>1</b> of <b>c2</b> after 4 steps" in v.maximize_info.value
+    assert "(start seed 0)" in v.maximize_info.value
+    v.maximize_button.click()  # pressing again starts from other noise
+    assert "(start seed 1)" in v.maximize_info.value
+    assert not np.allclose(v.maximized, want)
 
 
 def test_saliency_and_grad_cam_panel():
