@@ -195,3 +195,21 @@ def test_hidden_states_of_sequence_layers_and_wrappers():
     np.testing.assert_allclose(bi_states[:, 0, 2:], final[:, 2:], atol=1e-5)
     with pytest.raises(ValueError, match="needs a recurrent layer"):
         hidden_states(conv_model(), rand(1, 8, 8, 1), "conv")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "kviz.viz.images",
+        "kviz.viz.layer_lookup",
+        "kviz.viz.activations",
+        "kviz.viz.filters",
+        "kviz.viz.saliency",
+    ],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -110,3 +110,15 @@ def test_errors_are_raised_before_any_widget_exists():
         ActivationViewer(model, rand(2, 8, 8, 1), sample=2)
     with pytest.raises(ValueError, match="No layer named 'nope'"):
         ActivationViewer(model, rand(2, 8, 8, 1), layer="nope")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["kviz.widgets.activation_viewer", "kviz.widgets.filter_viewer", "kviz.widgets.layer_pictures"],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
