@@ -33,6 +33,7 @@ import numpy as np
 
 from kviz.kernels import rnn as kr
 from kviz.kernels.blas import matmul as _mm
+from kviz.kernels.threads import num_workers, run_chunks
 from kviz.ops.core import Primitive
 
 __all__ = ["simple_rnn_sequence", "lstm_sequence", "gru_sequence", "N_STATES"]
@@ -131,6 +132,23 @@ def _params(p):
     )
 
 
+#: Batches of at least this many rows run their time loop in row chunks on the worker pool.
+MIN_SPLIT_ROWS = 16
+
+
+def _row_chunks(batch, k):
+    """Batch row ranges for the time loops: one per worker (:mod:`kviz.kernels.threads`) when
+    the Numba step kernels run (they release the GIL, as the per-step matrix products do) and
+    the batch has at least :data:`MIN_SPLIT_ROWS` rows; else the whole batch in one piece.
+    Rows never interact inside a recurrence, so the split changes no value."""
+    workers = num_workers()
+    if workers < 2 or batch < MIN_SPLIT_ROWS or not getattr(k, "numba", False):
+        return [(0, batch)]
+    parts = min(workers, batch // (MIN_SPLIT_ROWS // 2))
+    edges = [batch * i // parts for i in range(parts + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(parts)]
+
+
 def _zero_output(p):
     return bool(p.get("zero_output", False)) and p.get("mask") is not None
 
@@ -215,13 +233,20 @@ def _lstm_fwd(x, h0, c0, w, r, b=None, **p):
     out = _outputs_buffer(steps, batch, units, dtype, seqs)
     zeros = np.zeros((batch, units), dtype)
     zero_out = _zero_output(p)
-    rec = np.empty((batch, 4 * units), dtype)
-    for t in range(steps):
-        hd = hs[t] if rec_mask is None else hs[t] * rec_mask
-        np.matmul(hd, r, out=rec)
-        prev, cur = _out_slots(out, t, zeros, zero_out)
-        k.lstm_fwd(xp[t], rec, hs[t], cs[t], prev, keep[t], act, ract, gates[t], acs[t],
-                   hs[t + 1], cs[t + 1], cur)  # fmt: skip
+
+    def rows(b0, b1):  # the time loop for batch rows b0:b1 (rows never interact)
+        rec = np.empty((b1 - b0, 4 * units), dtype)
+        rm = None if rec_mask is None else rec_mask[b0:b1]
+        xp_, hs_, cs_, keep_ = xp[:, b0:b1], hs[:, b0:b1], cs[:, b0:b1], keep[:, b0:b1]
+        gates_, acs_ = gates[:, b0:b1], acs[:, b0:b1]
+        for t in range(steps):
+            hd = hs_[t] if rm is None else hs_[t] * rm
+            np.matmul(hd, r, out=rec)
+            prev, cur = _out_slots(out, t, zeros, zero_out)
+            k.lstm_fwd(xp_[t], rec, hs_[t], cs_[t], prev[b0:b1], keep_[t], act, ract, gates_[t],
+                       acs_[t], hs_[t + 1], cs_[t + 1], cur[b0:b1])  # fmt: skip
+
+    run_chunks(rows, _row_chunks(batch, k))
     return _pack(out, [hs[steps], cs[steps]]), (xt, keep, hs, cs, gates, acs)
 
 
@@ -238,16 +263,26 @@ def _lstm_bwd(g, packed, xs, res, p):
     k = kr.steps(dtype, act, ract)
     dz = np.empty((steps, batch, 4 * units), dtype)
     ghr = np.zeros((batch, units), dtype)
-    tmp = np.empty((2, units), dtype)
     rt = np.ascontiguousarray(r.T)
-    for t in range(steps - 1, -1, -1):
-        k.lstm_bwd(ghr if dout is None else dout[t], dout is not None, ghr, gh, gc, gout,
-                   keep[t], act, ract, gates[t], acs[t], cs[t], dz[t], tmp)  # fmt: skip
-        if zero_out:
-            gout.fill(0)
-        np.matmul(dz[t], rt, out=ghr)
-        if rec_mask is not None:
-            ghr *= rec_mask
+
+    def rows(b0, b1):  # backward through time for batch rows b0:b1
+        tmp = np.empty((2, units), dtype)
+        ghr_, gh_, gc_, gout_ = ghr[b0:b1], gh[b0:b1], gc[b0:b1], gout[b0:b1]
+        rm = None if rec_mask is None else rec_mask[b0:b1]
+        dout_ = None if dout is None else dout[:, b0:b1]
+        keep_, gates_, acs_, cs_, dz_ = (
+            keep[:, b0:b1], gates[:, b0:b1], acs[:, b0:b1], cs[:, b0:b1], dz[:, b0:b1],
+        )  # fmt: skip
+        for t in range(steps - 1, -1, -1):
+            k.lstm_bwd(ghr_ if dout_ is None else dout_[t], dout_ is not None, ghr_, gh_, gc_,
+                       gout_, keep_[t], act, ract, gates_[t], acs_[t], cs_[t], dz_[t], tmp)  # fmt: skip
+            if zero_out:
+                gout_.fill(0)
+            np.matmul(dz_[t], rt, out=ghr_)
+            if rm is not None:
+                ghr_ *= rm
+
+    run_chunks(rows, _row_chunks(batch, k))
     dz2 = dz.reshape(steps * batch, 4 * units)
     hprev = hs[:steps] if rec_mask is None else hs[:steps] * rec_mask
     dr = _mm(hprev.reshape(steps * batch, units).T, dz2)
