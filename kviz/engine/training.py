@@ -376,7 +376,9 @@ class TrainingMixin:
                 "samples": n_samples,
                 "batch_size": batch_size,
                 "do_validation": val_data is not None,
-                "metrics": None,
+                # Keras 2.2's callback metrics: the log keys, then their val_ copies
+                "metrics": list(self.metrics_names)
+                + (["val_" + n for n in self.metrics_names] if val_data is not None else []),
             }
         )
         self.stop_training = False

@@ -81,6 +81,21 @@ def test_hooks_in_order_with_model_params_and_keras_log_keys():
     assert train_events[1:] == per_epoch(0) + per_epoch(1) + [("train_end", sorted(epoch_keys))]
 
 
+def test_params_hold_tf_keras_keys_and_keras_2_2_extras():
+    rec = Recorder()
+    fit(classifier(), [rec], epochs=2)  # 40 samples, validation_split 0.25: 30 to train
+    params = rec.events[0][2]
+    assert params == {
+        "verbose": 0,
+        "epochs": 2,
+        "steps": 2,  # tf.keras's keys, then Keras 2.2's (old callbacks read them)
+        "samples": 30,
+        "batch_size": 16,
+        "do_validation": True,
+        "metrics": ["loss", "accuracy", "val_loss", "val_accuracy"],
+    }
+
+
 def test_test_hooks_during_fit_validation():
     rec = Recorder()
     fit(classifier(), [rec], epochs=1, validation_split=0.25)
