@@ -527,10 +527,7 @@ class TrainingMixin:
             batches = da.ArrayBatches(xs, ys, sws, batch_size, shuffle=False)
             if steps is not None:
                 batches = _RepeatSteps(batches, int(steps))
-        cb_list = list(callbacks or [])
-        if verbose:
-            cb_list.append(ProgbarLogger())
-        cbs = CallbackList(cb_list, model=self)
+        cbs = CallbackList(_with_progbar(callbacks, verbose), model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": batches.steps})
         logs = self._run_evaluation(batches, cbs)
         if return_dict:
@@ -569,10 +566,7 @@ class TrainingMixin:
             batches = da.ArrayBatches(xs, None, None, batch_size, shuffle=False)
             n_steps = batches.steps
             inputs_iter = ((xb, None) for xb, _, _ in batches)
-        cb_list = list(callbacks or [])
-        if verbose:
-            cb_list.append(ProgbarLogger())
-        cbs = CallbackList(cb_list, model=self)
+        cbs = CallbackList(_with_progbar(callbacks, verbose), model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": n_steps})
         cbs.on_predict_begin()
         chunks = []
@@ -795,6 +789,14 @@ class _RepeatSteps:
                 continue
             produced += 1
             yield item
+
+
+def _with_progbar(callbacks, verbose):
+    """The user's callbacks, and a ProgbarLogger when verbose unless they passed one."""
+    user = list(callbacks or [])
+    if verbose and not any(isinstance(cb, ProgbarLogger) for cb in user):
+        user.append(ProgbarLogger())
+    return user
 
 
 def _fit_callbacks(callbacks, verbose, model):

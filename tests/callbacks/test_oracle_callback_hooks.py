@@ -214,3 +214,16 @@ def test_user_progbar_logger_is_not_duplicated(pair, tk):
         lines = [line for line in text.splitlines() if line.strip()]
         assert [line for line in lines if line.startswith("Epoch")] == ["Epoch 1/2", "Epoch 2/2"]
         assert sum("loss:" in line for line in lines) == 2, text
+
+
+def test_user_progbar_logger_in_evaluate_is_not_duplicated(pair, tk):
+    km, tm = pair
+    x, y = data()
+    for lib, model in ((kviz, km), (tk, tm)):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            model.evaluate(
+                x, y, batch_size=16, verbose=1, callbacks=[lib.callbacks.ProgbarLogger()]
+            )
+        # one bar, finished once (two loggers would print two final "3/3 [" lines)
+        assert out.getvalue().count("3/3 [") == 1, (lib.__name__, out.getvalue())
