@@ -61,6 +61,7 @@ __all__ = [
     "compute_threads",
     "set_compute_threads",
     "wide_threads",
+    "idle_cores",
     "matmul",
     "background_cores",
     "get_blas_threads",
@@ -244,6 +245,17 @@ def background_cores(now=None):
     return _state.get("background")
 
 
+def idle_cores(now=None):
+    """Cores this process may use minus those other processes used recently (at least 1; all
+    of them while the load is not known yet)."""
+    cpus = _cpus()
+    bg = background_cores(now) if cpus > 1 else None
+    if bg is None:
+        return cpus
+    busy = math.ceil(bg - BUSY_CORES) if bg > BUSY_CORES else 0
+    return max(1, cpus - busy)
+
+
 def wide_threads(now=None):
     """BLAS threads for a large product now: the cores this process may use minus those other
     processes used recently (at least :func:`compute_threads`); just :func:`compute_threads`
@@ -251,14 +263,9 @@ def wide_threads(now=None):
     base = compute_threads()
     if base is None or not _state.get("auto"):
         return base
-    cpus = _cpus()
-    if cpus <= base:
+    if _cpus() <= base or background_cores(now) is None:
         return base
-    bg = background_cores(now)
-    if bg is None:
-        return base
-    busy = math.ceil(bg - BUSY_CORES) if bg > BUSY_CORES else 0
-    return max(base, cpus - busy)
+    return max(base, idle_cores(now))
 
 
 def matmul(a, b, out=None):

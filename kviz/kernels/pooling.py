@@ -30,7 +30,7 @@ import numpy as np
 
 from kviz.kernels.conv import uses_numba, window_offsets
 from kviz.kernels.jit import jit
-from kviz.kernels.threads import num_workers, run_chunks
+from kviz.kernels.threads import active_workers, run_chunks
 
 __all__ = [
     "max_pool",
@@ -206,7 +206,7 @@ MIN_SPLIT = 1 << 16
 def _split(nb, size):
     """Sample ranges for the worker pool (:mod:`kviz.kernels.threads`): one per worker for
     large inputs, one range for small ones."""
-    workers = num_workers()
+    workers = active_workers()
     if workers == 1 or nb < 2 or size < MIN_SPLIT:
         return [(0, nb)]
     parts = min(nb, workers)

@@ -14,6 +14,9 @@ Why not OpenBLAS's own threads: the convolution GEMMs are tall and skinny (e.g. 
 * :func:`num_workers`: the pool size: ``KVIZ_NUM_THREADS`` when set, else the number of CPUs
   this process may use (``os.sched_getaffinity``), capped at 8. ``1`` runs chunks serially in
   the calling thread (no pool is created).
+* :func:`active_workers`: the workers used now: the pool size capped by the cores other
+  processes left idle over the last half second (``/proc/stat``, sampled by
+  :mod:`kviz.kernels.blas`), so two workers never time-slice one core.
 * :func:`blas_threads` is a context manager that sets OpenBLAS's thread count (found through
   ctypes in the OpenBLAS library NumPy loaded); it does nothing where that library cannot be
   found (MKL, Accelerate): the workers then share cores with BLAS's threads, which is slower but
@@ -34,7 +37,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["num_workers", "set_num_workers", "blas_threads", "run_chunks", "workspace"]
+from kviz.kernels.blas import idle_cores
+
+__all__ = [
+    "num_workers", "set_num_workers", "active_workers", "blas_threads", "run_chunks", "workspace",
+]  # fmt: skip
 
 _MAX_DEFAULT = 8
 #: Largest workspace kept per thread between calls (bytes).
@@ -51,6 +58,7 @@ def num_workers() -> int:
         env = os.environ.get("KVIZ_NUM_THREADS", "").strip()
         if env:
             n = max(1, int(env))
+            _state["fixed"] = True
         else:
             try:
                 n = len(os.sched_getaffinity(0))
@@ -66,8 +74,10 @@ def set_num_workers(n: int | None) -> None:
     with _lock:
         pool = _state.pop("pool", None)
         _state.pop("workers", None)
+        _state.pop("fixed", None)
         if n is not None:
             _state["workers"] = max(1, int(n))
+            _state["fixed"] = True
     if pool is not None:
         pool.shutdown(wait=True)
 
@@ -137,12 +147,24 @@ def blas_threads(n: int):
 
 
 # ------------------------------------------------------------------------------- chunks
+def active_workers() -> int:
+    """Workers to use now: :func:`num_workers`, but no more than the cores other processes
+    left idle recently (:func:`kviz.kernels.blas.idle_cores`) unless ``KVIZ_NUM_THREADS`` or
+    :func:`set_num_workers` fixed the count: two workers time-sliced on one core are slower
+    than one."""
+    n = num_workers()
+    if n > 1 and not _state.get("fixed"):
+        n = min(n, idle_cores())
+    return n
+
+
 def run_chunks(fn, chunks):
-    """``[fn(n0, n1) for (n0, n1) in chunks]``, on the worker pool when it has > 1 thread; BLAS
-    runs on one thread meanwhile (also when the chunks run serially: chunk-sized products are
-    faster on one thread, and much faster when the other cores are busy)."""
+    """``[fn(n0, n1) for (n0, n1) in chunks]``, on the worker pool when it has > 1 thread and
+    cores are idle (:func:`active_workers`); BLAS runs on one thread meanwhile (also when the
+    chunks run serially: chunk-sized products are faster on one thread, and much faster when
+    the other cores are busy)."""
     with blas_threads(1):
-        if num_workers() == 1 or len(chunks) == 1:
+        if len(chunks) == 1 or active_workers() == 1:
             return [fn(a, b) for a, b in chunks]
         return list(_pool().map(lambda ab: fn(*ab), chunks))
 

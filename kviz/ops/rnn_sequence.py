@@ -33,7 +33,7 @@ import numpy as np
 
 from kviz.kernels import rnn as kr
 from kviz.kernels.blas import matmul as _mm
-from kviz.kernels.threads import num_workers, run_chunks
+from kviz.kernels.threads import active_workers, run_chunks
 from kviz.ops.core import Primitive
 
 __all__ = ["simple_rnn_sequence", "lstm_sequence", "gru_sequence", "N_STATES"]
@@ -141,7 +141,7 @@ def _row_chunks(batch, k):
     the Numba step kernels run (they release the GIL, as the per-step matrix products do) and
     the batch has at least :data:`MIN_SPLIT_ROWS` rows; else the whole batch in one piece.
     Rows never interact inside a recurrence, so the split changes no value."""
-    workers = num_workers()
+    workers = active_workers()
     if workers < 2 or batch < MIN_SPLIT_ROWS or not getattr(k, "numba", False):
         return [(0, batch)]
     parts = min(workers, batch // (MIN_SPLIT_ROWS // 2))

@@ -99,3 +99,93 @@ def test_model_calls_run_under_the_policy(policy):
         assert policy.get_blas_threads() == 2
     finally:
         policy.set_blas_threads(before)
+
+
+# ------------------------------------------------------------------ the automatic policy
+@pytest.fixture
+def auto(policy):
+    keys = ("threads", "auto", "cpus", "sample", "background")
+    saved = {k: policy._state[k] for k in keys if k in policy._state}
+    policy.set_compute_threads("auto")
+    yield policy
+    for k in keys:
+        policy._state.pop(k, None)
+    policy._state.update(saved)
+
+
+def _load(policy, cores, cpus=2):
+    """Pretend the last load sample (taken just now) saw ``cores`` busy elsewhere."""
+    import time
+
+    now = time.monotonic()
+    policy._state.update(cpus=cpus, sample=(now, 0.0, 0.0), background=cores)
+    return now
+
+
+def test_env_auto(policy, monkeypatch):
+    for raw in ("", "auto", "x"):
+        monkeypatch.setenv("KVIZ_BLAS_THREADS", raw)
+        policy._state.pop("threads", None)
+        assert policy.compute_threads() == 1 and policy._state["auto"], raw
+    monkeypatch.setenv("KVIZ_BLAS_THREADS", "2")
+    policy._state.pop("threads", None)
+    assert policy.compute_threads() == 2 and not policy._state["auto"]
+
+
+def test_wide_threads_follow_the_load(auto):
+    now = _load(auto, 0.0)
+    assert auto.wide_threads(now) == 2 and auto.idle_cores(now) == 2
+    now = _load(auto, 0.9)  # a neighbour busy on one core: back to one thread
+    assert auto.wide_threads(now) == 1 and auto.idle_cores(now) == 1
+    now = _load(auto, 3.0, cpus=8)
+    assert auto.wide_threads(now) == 5
+    now = _load(auto, None)  # load unknown: one thread
+    assert auto.wide_threads(now) == 1
+    auto.set_compute_threads(1)  # a fixed count is never widened
+    now = _load(auto, 0.0)
+    assert auto.wide_threads(now) == 1
+
+
+def test_background_sampling_measures_other_processes(auto):
+    import time
+
+    auto._state.pop("sample", None)
+    auto._state.pop("background", None)
+    t0 = time.monotonic()
+    assert auto.background_cores(t0) is None  # first sample: nothing to compare with
+    bg = auto.background_cores(t0 + auto.SAMPLE_SECONDS + 0.01)
+    assert bg is None or bg >= 0.0
+
+
+@needs_blas
+def test_matmul_widens_large_products_and_restores(auto, monkeypatch):
+    seen = []
+    real = np.matmul
+
+    def spy(a, b, out=None):
+        seen.append(auto.get_blas_threads())
+        return real(a, b, out=out)
+
+    monkeypatch.setattr(auto.np, "matmul", spy)
+    big = np.ones((128, 256), "float32"), np.ones((256, 256), "float32")  # 16.8 MFLOP
+    small = np.ones((4, 8), "float32"), np.ones((8, 3), "float32")
+    before = auto.get_blas_threads()
+    with auto.compute():
+        _load(auto, 0.0)
+        np.testing.assert_array_equal(auto.matmul(*big), np.full((128, 256), 256, "float32"))
+        auto.matmul(*small)
+        _load(auto, 1.5)
+        auto.matmul(*big)
+        assert auto.get_blas_threads() == 1
+    assert seen == [2, 1, 1]
+    assert auto.get_blas_threads() == before
+    # outside compute() BLAS is left alone
+    seen.clear()
+    auto.matmul(*big)
+    assert seen == [before]
+
+
+def test_tune_allocator_once(policy):
+    first = policy.tune_allocator()
+    assert isinstance(first, bool)
+    assert policy.tune_allocator() is first
