@@ -74,3 +74,21 @@ def test_batch_hook_alias_both_given():
     )
     fit(classifier(), [cb], epochs=1, validation=False)
     assert seen == ["train"] * 3  # 40 samples, batch 16
+
+
+def test_test_hooks_run_during_fit_validation():
+    seen = []
+    cb = LambdaCallback(
+        on_test_begin=lambda logs: seen.append(("test_begin", dict(logs))),
+        on_test_end=lambda logs: seen.append(("test_end", sorted(logs))),
+        on_epoch_end=lambda epoch, logs: seen.append(("epoch_end", epoch)),
+    )
+    fit(classifier(), [cb], epochs=2)
+    assert seen == [
+        ("test_begin", {}),
+        ("test_end", ["accuracy", "loss"]),
+        ("epoch_end", 0),
+        ("test_begin", {}),
+        ("test_end", ["accuracy", "loss"]),
+        ("epoch_end", 1),
+    ]
