@@ -341,6 +341,7 @@ class TrainingMixin:
                     x, steps_per_epoch, workers, max_queue_size, shuffle=bool(shuffle)
                 ),
                 self,
+                class_weight=class_weight,
             )
             n_samples = None
         else:
@@ -725,10 +726,11 @@ class TrainingMixin:
 class _Standardized:
     """Generator batches converted to the lists the steps expect, checked like array data."""
 
-    def __init__(self, batches, model, targets=True):
+    def __init__(self, batches, model, targets=True, class_weight=None):
         self.batches = batches
         self.model = model
         self.targets = targets
+        self.class_weight = class_weight  # fit's class_weight, applied to every batch
 
     @property
     def steps(self):
@@ -739,7 +741,12 @@ class _Standardized:
         for xb, yb, wb in self.batches:
             xs = model._prepare_x(xb)
             ys = model._check_targets(model._prepare_y(yb)) if self.targets else None
-            sws = model._prepare_sample_weights(wb, ys, None) if wb is not None else None
+            cw = self.class_weight
+            sws = (
+                model._prepare_sample_weights(wb, ys, cw)
+                if wb is not None or (cw is not None and ys is not None)
+                else None
+            )
             yield xs, ys, sws
 
 

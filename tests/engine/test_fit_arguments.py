@@ -201,3 +201,34 @@ def test_validation_steps_like_tf_keras():
         counts.append(sum(counter.per_epoch) if hasattr(counter, "per_epoch") else counter.n)
     assert histories[0] == histories[1]
     assert counts[0] == counts[1] == 4
+
+
+def test_class_weight_applies_to_generator_batches():
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 2)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 16)]
+
+    def batches():
+        while True:
+            for i in range(0, 16, 4):
+                yield x[i : i + 4], y[i : i + 4]
+
+    def model():
+        m = Sequential(
+            [Dense(2, activation="softmax", input_shape=(2,), kernel_initializer="ones")]
+        )
+        m.compile(SGD(learning_rate=0.1), "categorical_crossentropy")
+        return m
+
+    weights = {0: 3.0, 1: 0.5}
+    from_arrays = model().fit(
+        x, y, batch_size=4, shuffle=False, epochs=2, verbose=0, class_weight=weights
+    )
+    from_generator = model().fit(
+        batches(), steps_per_epoch=4, epochs=2, verbose=0, class_weight=weights
+    )
+    unweighted = model().fit(batches(), steps_per_epoch=4, epochs=2, verbose=0)
+    np.testing.assert_allclose(
+        from_generator.history["loss"], from_arrays.history["loss"], rtol=1e-6
+    )
+    assert not np.allclose(unweighted.history["loss"], from_arrays.history["loss"])
