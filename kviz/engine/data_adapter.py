@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from kviz import config
 from kviz.engine.sequence import Sequence
 
 _END = object()
@@ -188,8 +189,8 @@ class GeneratorBatches:
 
     def _sequence_indices(self):
         idx = np.arange(len(self.data))
-        if self.shuffle:
-            np.random.default_rng().shuffle(idx)
+        if self.shuffle:  # kviz's generator: reproducible after config.set_random_seed
+            config.rng().shuffle(idx)
         while len(idx) < self.steps:
             idx = np.concatenate([idx, idx])
         return idx[: self.steps]

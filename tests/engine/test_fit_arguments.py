@@ -232,3 +232,29 @@ def test_class_weight_applies_to_generator_batches():
         from_generator.history["loss"], from_arrays.history["loss"], rtol=1e-6
     )
     assert not np.allclose(unweighted.history["loss"], from_arrays.history["loss"])
+
+
+def test_sequence_shuffle_order_follows_the_random_seed():
+    from kviz import config
+    from kviz.utils import Sequence
+
+    class Recorded(Sequence):
+        def __init__(self):
+            self.seen = []
+
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            self.seen.append(i)
+            return np.ones((1, 1)), np.ones((1, 1))
+
+    orders = []
+    for _ in range(2):
+        config.set_random_seed(7)
+        seq = Recorded()
+        frozen_model().fit(seq, epochs=2, verbose=0, shuffle=True)
+        assert sorted(seq.seen[:6]) == list(range(6)) and sorted(seq.seen[6:]) == list(range(6))
+        orders.append(seq.seen)
+    assert orders[0] == orders[1]
+    assert orders[0][:6] != list(range(6)) or orders[0][6:] != list(range(6))
