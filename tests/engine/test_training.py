@@ -118,10 +118,13 @@ def test_integer_labels_with_categorical_crossentropy_suggest_fixes():
 
 def test_unknown_names_list_valid_ones():
     model = Sequential([Dense(1, input_shape=(2,))])
-    with pytest.raises(ValueError, match="foo_loss"):
+    with pytest.raises(ValueError, match="(?s)foo_loss.*Valid loss names.*'mean_squared_error'"):
         model.compile("sgd", "foo_loss")
-    with pytest.raises(ValueError, match="foo_opt"):
+    with pytest.raises(ValueError, match=r"(?s)foo_opt.*Valid names are \[.*'rmsprop', 'sgd'\]"):
         model.compile("foo_opt", "mse")
+    model.compile("sgd", "mse", metrics=["foo_metric"])  # resolved at the first batch
+    with pytest.raises(ValueError, match="(?s)foo_metric.*Valid metric names.*'accuracy'"):
+        model.fit(np.zeros((2, 2)), np.zeros((2, 1)), verbose=0)
 
 
 def test_multi_output_loss_weights_and_log_names():
