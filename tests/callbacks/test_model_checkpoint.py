@@ -1,6 +1,7 @@
 """ModelCheckpoint: file names from ``filepath.format(epoch=epoch + 1, **logs)``, save_best_only,
 mode, period (Keras 2.2) and integer save_freq, tf.keras's messages, directories created, and
-real files written by ``model.save`` / ``model.save_weights``."""
+real files written by ``model.save`` / ``model.save_weights`` (atomically: an interrupted save
+keeps the previous checkpoint)."""
 
 from __future__ import annotations
 
@@ -217,3 +218,33 @@ def test_real_keras3_formats(tmp_path, name, weights_only):
     other.load_weights(str(tmp_path / "out" / name))
     for a, b in zip(model.get_weights(), other.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    from cb_helpers import WeightsPerEpoch
+
+    from kviz.callbacks import Callback
+    from kviz.models import load_model
+    from kviz.saving import hdf5_format
+
+    real_write = hdf5_format.write_model
+
+    class BreakSecondSave(Callback):  # placed before the checkpoint: breaks its epoch-1 save
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+
+                def half_write(f, model, include_optimizer):
+                    real_write(f, model, include_optimizer)
+                    raise KeyboardInterrupt("interrupted while writing")
+
+                monkeypatch.setattr(hdf5_format, "write_model", half_write)
+
+    model = classifier()
+    record = WeightsPerEpoch()
+    path = tmp_path / "ckpt.h5"
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, [record, BreakSecondSave(), ModelCheckpoint(str(path))], epochs=3)
+    assert os.listdir(tmp_path) == ["ckpt.h5"]  # no temporary file left behind
+    reloaded = load_model(str(path))
+    for a, b in zip(reloaded.get_weights(), record.weights[0], strict=True):
+        np.testing.assert_array_equal(a, b)  # the epoch-0 checkpoint, whole
