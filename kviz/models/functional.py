@@ -3,7 +3,8 @@
 >>> import numpy as np
 >>> from kviz.layers import Input, Dense
 >>> inputs = Input(shape=(4,))
->>> outputs = Dense(2, activation='softmax')(Dense(8, activation='relu')(inputs))
+>>> hidden = Dense(8, activation='relu')(inputs)
+>>> outputs = Dense(2, activation='softmax')(hidden)
 >>> model = Model(inputs=inputs, outputs=outputs)
 >>> model.predict(np.zeros((3, 4)), verbose=0).shape
 (3, 2)

@@ -95,3 +95,14 @@ def test_yaml_is_imported_lazily():
     code = "import sys, kviz.models; print('yaml' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_docstring_examples():
+    import doctest
+
+    import kviz.backend
+    from kviz.models import functional, graph_config
+
+    for module in (functional, graph_config):
+        kviz.backend.clear_session()
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0

@@ -225,3 +225,12 @@ def test_import_does_not_load_sklearn():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert kviz.wrappers.scikit_learn.KerasRegressor is KerasRegressor
+
+
+def test_docstring_examples():
+    import doctest
+
+    import kviz.wrappers
+
+    for module in (kviz.wrappers, kviz.wrappers.scikit_learn):
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
