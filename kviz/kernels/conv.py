@@ -19,7 +19,8 @@ Geometry arguments are 3-tuples: ``ksize`` (kernel size), ``strides``, ``dilatio
   cell (the transpose of :func:`im2col`).
 
 Both run a serial Numba kernel for float32/float64 (one pass, no padded copy), driven by a
-cached table of window offsets (:func:`window_offsets`); else a NumPy version (one strided slice
+cached table of runs of consecutive cells (:func:`window_runs`, from the window offsets of
+:func:`window_offsets`); else a NumPy version (one strided slice
 copy/add per kernel offset) that gives the same values. :func:`im2col` also takes the NumPy path
 for inputs with fewer than :data:`MIN_KERNEL_CHANNELS` channels, where it is faster. The kernels
 are serial (``shared/PERFORMANCE-NOTES.md``); :mod:`kviz.kernels.threads` runs chunks of samples
@@ -43,6 +44,7 @@ from kviz.kernels.jit import available, jit
 
 __all__ = [
     "im2col", "col2im", "im2col_numpy", "col2im_numpy", "uses_numba", "window_offsets",
+    "window_runs",
 ]  # fmt: skip
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -62,7 +64,7 @@ def uses_numba(*arrays) -> bool:
 
 
 # ================================================================================ kernels
-# The kernels work from a small table of window offsets (:func:`window_offsets`): for every
+# The kernels work from tables of window offsets (:func:`window_offsets`): for every
 # output position of one sample and every kernel offset, where the input cell starts in the
 # flattened sample (-1 for padding). They only copy or add runs of ``C`` channels: little code,
 # so little compile time (see ``shared/PERFORMANCE-NOTES.md``), and no bounds logic in the loop.
@@ -92,42 +94,80 @@ def window_offsets(size, ksize, strides, dilation, pad, out, nc):
     return table
 
 
+@functools.lru_cache(maxsize=256)
+def window_runs(size, ksize, strides, dilation, pad, out, nc):
+    """The window table of :func:`window_offsets` merged into runs: ``(starts, lengths)``, two
+    ``(prod(out), R)`` int64 tables. For output position ``p`` the column-matrix row is the
+    concatenation of runs ``starts[p, q] : starts[p, q] + lengths[p, q]`` of the flattened
+    sample (a start of -1: that many zeros, padding), in kernel-offset order; unused entries
+    have length 0. Kernel offsets whose cells follow each other in memory (a 3x3 window's
+    rows: 3 cells of C channels) make one run, so the kernels copy 3x fewer, 3x longer runs."""
+    table = window_offsets(size, ksize, strides, dilation, pad, out, nc)
+    runs = []
+    for row in table:
+        merged = []
+        for src in row:
+            src = int(src)
+            if merged:
+                s0, n0 = merged[-1]
+                if (src < 0 and s0 < 0) or (src >= 0 and s0 >= 0 and s0 + n0 == src):
+                    merged[-1] = (s0, n0 + nc)
+                    continue
+            merged.append((src if src >= 0 else -1, nc))
+        runs.append(merged)
+    width = max(len(r) for r in runs) if runs else 0
+    starts = np.full((len(runs), width), -1, np.int64)
+    lengths = np.zeros((len(runs), width), np.int64)
+    for p, merged in enumerate(runs):
+        for q, (src, n) in enumerate(merged):
+            starts[p, q], lengths[p, q] = src, n
+    starts.flags.writeable = False
+    lengths.flags.writeable = False
+    return starts, lengths
+
+
 @jit()
-def _im2col_kernel(x, table, cols, n0, n1, nc, sample):
-    positions, offsets = table.shape
+def _im2col_runs_kernel(x, starts, lengths, cols, n0, n1, sample):
+    positions, nruns = starts.shape
     r = 0
     for n in range(n0, n1):
         base = n * sample
         for p in range(positions):
             row = cols[r]
-            for k in range(offsets):
-                src = table[p, k]
-                dst = row[k * nc : (k + 1) * nc]  # contiguous slices: the copy vectorises
+            d = 0
+            for q in range(nruns):
+                ln = lengths[p, q]
+                src = starts[p, q]
+                dst = row[d : d + ln]  # contiguous slices: the copy vectorises
                 if src < 0:
-                    for ch in range(nc):
-                        dst[ch] = 0
+                    for i in range(ln):
+                        dst[i] = 0
                 else:
-                    cell = x[base + src : base + src + nc]
-                    for ch in range(nc):
-                        dst[ch] = cell[ch]
+                    cell = x[base + src : base + src + ln]
+                    for i in range(ln):
+                        dst[i] = cell[i]
+                d += ln
             r += 1
 
 
 @jit()
-def _col2im_kernel(cols, dx, table, n0, n1, nc, sample):
-    positions, offsets = table.shape
+def _col2im_runs_kernel(cols, dx, starts, lengths, n0, n1, sample):
+    positions, nruns = starts.shape
     r = 0
     for n in range(n0, n1):
         base = n * sample
         for p in range(positions):
             row = cols[r]
-            for k in range(offsets):
-                dst = table[p, k]
+            d = 0
+            for q in range(nruns):
+                ln = lengths[p, q]
+                dst = starts[p, q]
                 if dst >= 0:
-                    cell = dx[base + dst : base + dst + nc]
-                    src = row[k * nc : (k + 1) * nc]
-                    for ch in range(nc):
-                        cell[ch] += src[ch]
+                    cell = dx[base + dst : base + dst + ln]
+                    src = row[d : d + ln]
+                    for i in range(ln):
+                        cell[i] += src[i]
+                d += ln
             r += 1
 
 
@@ -176,8 +216,8 @@ def col2im_numpy(cols, x_shape, ksize, strides, dilation, pad, out):
 
 
 # ============================================================================== entry points
-def _table(x_shape, ksize, strides, dilation, pad, out):
-    return window_offsets(
+def _runs(x_shape, ksize, strides, dilation, pad, out):
+    return window_runs(
         tuple(int(d) for d in x_shape[1:4]), tuple(ksize), tuple(strides), tuple(dilation),
         tuple(pad), tuple(out), int(x_shape[4]),
     )  # fmt: skip
@@ -198,8 +238,8 @@ def im2col(x, ksize, strides, dilation, pad, out, n0=0, n1=None, buffer=None):
     nc = x.shape[-1]
     shape = ((n1 - n0) * int(np.prod(out)), int(np.prod(ksize)) * nc)
     cols = np.empty(shape, dtype=x.dtype) if buffer is None else buffer
-    table = _table(x.shape, ksize, strides, dilation, pad, out)
-    _im2col_kernel(x.reshape(-1), table, cols, n0, n1, nc, int(np.prod(x.shape[1:])))
+    starts, lengths = _runs(x.shape, ksize, strides, dilation, pad, out)
+    _im2col_runs_kernel(x.reshape(-1), starts, lengths, cols, n0, n1, int(np.prod(x.shape[1:])))
     return cols
 
 
@@ -213,9 +253,7 @@ def col2im(cols, x_shape, ksize, strides, dilation, pad, out, n0=0, n1=None, int
         shape = (n1 - n0,) + tuple(x_shape[1:])
         dx[n0:n1] += col2im_numpy(cols, shape, ksize, strides, dilation, pad, out)
         return dx
-    table = _table(x_shape, ksize, strides, dilation, pad, out)
+    starts, lengths = _runs(x_shape, ksize, strides, dilation, pad, out)
     sample = int(np.prod(x_shape[1:]))
-    _col2im_kernel(
-        np.ascontiguousarray(cols), dx.reshape(-1), table, n0, n1, int(x_shape[4]), sample
-    )
+    _col2im_runs_kernel(np.ascontiguousarray(cols), dx.reshape(-1), starts, lengths, n0, n1, sample)
     return dx
