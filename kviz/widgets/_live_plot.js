@@ -183,6 +183,13 @@ function pointsAttr(ser, sx, sy) {
   return parts.join(" ");
 }
 
+// A tick label with just enough decimals for the tick step (0.05 -> "1.15", not "1.1").
+function fmtTick(v, step) {
+  if (!(step > 0) || Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3 && step < 1e-3)) return fmt(v);
+  const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (String(step / Math.pow(10, Math.floor(Math.log10(step)))).includes(".") ? 1 : 0)));
+  return v.toFixed(decimals);
+}
+
 function niceTicks(lo, hi, n) {
   const span = hi - lo;
   if (!(span > 0)) return [lo];
@@ -278,7 +285,7 @@ function drawPanel(p, panel, store, xmax, xmin) {
       const y = sy(v).toFixed(1);
       Object.entries({ x1: M.l, x2: PW - M.r, y1: y, y2: y }).forEach(([k, val]) => tk.line.setAttribute(k, val));
       Object.entries({ x: M.l - 4, y: Number(y) + 3, "text-anchor": "end" }).forEach(([k, val]) => tk.text.setAttribute(k, val));
-      tk.text.textContent = fmt(v);
+      tk.text.textContent = fmtTick(v, yt.length > 1 ? yt[1][1] - yt[0][1] : 0);
     } else {
       const x = sx(v).toFixed(1);
       Object.entries({ x1: x, x2: x, y1: M.t, y2: PH - M.b }).forEach(([k, val]) => tk.line.setAttribute(k, val));
@@ -299,7 +306,7 @@ function drawConfusion(box, conf) {
   let svg = box.querySelector("svg.kviz-lp-confusion");
   if (!svg || Number(svg.dataset.n) !== n) {
     box.replaceChildren(h("div", { class: "kviz-lp-cap", text: "" }));
-    svg = s("svg", { class: "kviz-lp-confusion", width: size, height: size + 14 });
+    svg = s("svg", { class: "kviz-lp-confusion", width: Math.max(size, 190), height: size + 14 });
     svg.dataset.n = String(n);
     for (let i = 0; i < n; i++) {
       const ty = s("text", { x: off - 4, y: off + i * cell + cell / 2 + 3, "text-anchor": "end", "font-size": 9 }, svg);
@@ -312,8 +319,8 @@ function drawConfusion(box, conf) {
         s("text", { x: off + j * cell + cell / 2, y: off + i * cell + cell / 2 + 3, "text-anchor": "middle", "font-size": cell > 22 ? 9 : 7 }, g);
       }
     }
-    const t1 = s("text", { x: off, y: 12, "font-size": 10 }, svg);
-    t1.textContent = "predicted \u2192   (rows: true)";
+    const t1 = s("text", { x: 2, y: 12, "font-size": 10 }, svg);
+    t1.textContent = "rows: true \u00b7 columns: predicted";
     box.append(svg);
   }
   box.firstChild.textContent = `confusion matrix (validation), epoch ${conf.epoch + 1}`;
