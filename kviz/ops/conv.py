@@ -39,6 +39,7 @@ import numpy as np
 from kviz import config
 from kviz.autodiff.tensor import Tensor
 from kviz.kernels import conv as kconv
+from kviz.kernels.elementwise import relu_grad_bias
 from kviz.kernels.threads import run_chunks, workspace
 from kviz.ops.array import reshape, transpose
 from kviz.ops.conv_utils import (
@@ -202,15 +203,18 @@ def _conv_bwd(g, out, xs, r, p):
             buf = workspace(((n1 - n0) * rows, width), x5.dtype)
             cols = kconv.im2col(x5, *_geom(p), n0, n1, buffer=buf)
             gc = g2[n0 * rows : n1 * rows]
+            dbc = None
             if relu:  # the ReLU mask and the bias gradient on the worker, chunk by chunk
-                gc = gc * (out2[n0 * rows : n1 * rows] > 0)
+                gc, dbc = relu_grad_bias(gc, out2[n0 * rows : n1 * rows], with_bias)
+            elif with_bias:
+                dbc = gc.sum(axis=0)
             need_buf = need_dx and groups == 1
             out_buf = workspace(buf.shape, np.result_type(g2, w2), slot=1) if need_buf else None
             dwc, dcols = _gemm_grads(cols, gc, w2, groups, k, need_dx, out_buf)
             if need_dx:
                 dx5[n0:n1] = 0
                 kconv.col2im(dcols, x5.shape, *_geom(p), n0, n1, into=dx5)
-            return dwc, (gc.sum(axis=0) if with_bias else None)
+            return dwc, dbc
 
         parts = run_chunks(chunk, _chunks(n, rows, width * dtype.itemsize))
         dws = [d for d, _ in parts]
