@@ -9,4 +9,9 @@ machines where numba is missing or disabled (``KVIZ_DISABLE_NUMBA=1``).
 * :mod:`kviz.kernels.optimizer_updates`: fused optimizer steps (SGD ... Nadam).
 * :mod:`kviz.kernels.rnn` (NumPy versions in :mod:`kviz.kernels.rnn_numpy`): per-time-step gate
   kernels of SimpleRNN/LSTM/GRU, forward and backward.
+* :mod:`kviz.kernels.conv` (im2col/col2im), :mod:`kviz.kernels.pooling`,
+  :mod:`kviz.kernels.scatter` (the gather/Embedding gradient), :mod:`kviz.kernels.elementwise`
+  (fused ReLU + bias gradient).
+* :mod:`kviz.kernels.blas` (BLAS threads, allocator) and :mod:`kviz.kernels.threads` (the
+  chunk worker pool): the threading policy, decided in one place.
 """
