@@ -460,3 +460,10 @@ def fresh_like(g, like):
     if type(like) is DeviceArray:
         return to_device(g).astype(like.dtype)
     return np.array(to_host(g), dtype=like.dtype)
+
+
+def full(shape, value, dtype) -> DeviceArray:
+    """A new DeviceArray filled with ``value`` on the GPU (nothing copied up)."""
+    global in_use
+    in_use = True
+    return _cu().full(shape, value, dtype)

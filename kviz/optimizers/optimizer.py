@@ -69,6 +69,7 @@ import math
 import numpy as np
 
 from kviz.autodiff.tensor import GradientTape, Tensor, Variable
+from kviz.kernels.device import full as device_full
 from kviz.kernels.device import is_device, to_device
 from kviz.optimizers import schedules as _schedules
 
@@ -250,7 +251,10 @@ class Optimizer:
         if isinstance(initializer, str):
             if initializer not in ("zeros", "ones"):
                 raise ValueError(f"Unknown slot initializer {initializer!r}")
-            value = (np.zeros if initializer == "zeros" else np.ones)(shape, dtype)
+            if is_device(var.data):  # made on the GPU, where its variable lives
+                value = device_full(shape, 0 if initializer == "zeros" else 1, dtype)
+            else:
+                value = (np.zeros if initializer == "zeros" else np.ones)(shape, dtype)
         elif callable(initializer):
             value = np.asarray(initializer(shape, dtype), dtype=dtype)
         else:

@@ -56,7 +56,8 @@ def rmsprop_kernel(
                 mgi = mgi - mgi
             mg[i] = mgi
             denom = ai - mgi * mgi
-        upd = lr * gi / (math.sqrt(denom) + epsilon)
+        root = math.sqrt(denom) if denom >= 0 else math.nan  # NaN, as on the CPU
+        upd = lr * gi / (root + epsilon)
         if use_momentum:
             mi = momentum * mom[i] + upd
             if abs(mi) < tiny:
