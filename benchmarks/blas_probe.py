@@ -1,7 +1,10 @@
 """GFLOP/s of NumPy float32 GEMMs on the W1 shapes; prints ``RESULT {json}`` last.
 
-Two modes: ``kviz`` (under ``kviz.kernels.blas.compute()``, i.e. the BLAS thread count kviz
-computes with) and ``default`` (the library's default thread count). For each: the rate on
+Two modes: ``kviz`` (under ``kviz.kernels.blas.compute()`` and through
+``kviz.kernels.blas.matmul``, i.e. the BLAS threads kviz computes with: with the automatic
+policy, large products on the cores other processes leave idle at that moment) and ``default``
+(the library's default thread count, plain ``a @ b``), and ``one`` (one BLAS thread) when
+the default is more. For each: the rate on
 128x784 @ 784x512 (W1's largest product) and on 32x784 @ 784x512 (W4's), and the summed median
 times of all the products of one W1 step (forward, weight gradients, input gradients of layers
 2 and 3) at batch 128 (times the steps of an epoch) and at batch 32.
@@ -35,29 +38,31 @@ def step_products(batch, rng):
     return pairs
 
 
-def med_time(a, b, reps):
+def med_time(a, b, reps, mm=np.matmul):
     for _ in range(3):
-        a @ b
+        mm(a, b)
     ts = []
     for _ in range(reps):
         t = time.perf_counter()
-        a @ b
+        mm(a, b)
         ts.append(time.perf_counter() - t)
     return C.median(ts)
 
 
-def measure(reps):
+def measure(reps, mm=np.matmul):
     rng = np.random.default_rng(0)
     out = {}
     for name, (m, k, n) in {"w1": (128, 784, 512), "w4": (32, 784, 512)}.items():
         a = rng.random((m, k), dtype=np.float32)
         b = rng.random((k, n), dtype=np.float32)
-        out[f"{name}_gflops"] = 2 * m * k * n / med_time(a, b, reps) / 1e9
+        out[f"{name}_gflops"] = 2 * m * k * n / med_time(a, b, reps, mm) / 1e9
     steps_full, rest = divmod(60000, 128)
-    step128 = sum(med_time(a, b, reps) for a, b in step_products(128, rng))
-    step_rest = sum(med_time(a, b, reps) for a, b in step_products(rest, rng)) if rest else 0
+    step128 = sum(med_time(a, b, reps, mm) for a, b in step_products(128, rng))
+    step_rest = sum(med_time(a, b, reps, mm) for a, b in step_products(rest, rng)) if rest else 0
     out["w1_shapes_epoch_s"] = steps_full * step128 + step_rest
-    out["w4_shapes_step_ms"] = sum(med_time(a, b, reps) for a, b in step_products(32, rng)) * 1e3
+    out["w4_shapes_step_ms"] = (
+        sum(med_time(a, b, reps, mm) for a, b in step_products(32, rng)) * 1e3
+    )
     return out
 
 
@@ -70,14 +75,24 @@ def main():
     except ImportError:
         blas = None
     ctx = blas.compute() if blas else contextlib.nullcontext()
+    mm = getattr(blas, "matmul", np.matmul) if blas else np.matmul
     with ctx:
         threads = blas.get_blas_threads() if blas else None
-        result["kviz"] = {"threads": threads, **measure(reps)}
+        result["kviz"] = {"threads": threads, **measure(reps, mm)}
+        if blas and hasattr(blas, "wide_threads"):
+            result["kviz"]["wide_threads"] = blas.wide_threads()
+            result["kviz"]["background_cores"] = blas.background_cores()
     if blas:
         result["policy"] = blas.describe()
         result["library"] = blas.library()
         default = blas.get_blas_threads()
         result["default"] = {"threads": default, **measure(reps)}
+        if default != 1:
+            blas.set_blas_threads(1)
+            try:
+                result["one"] = {"threads": 1, **measure(reps)}
+            finally:
+                blas.set_blas_threads(default)
     C.emit(result)
 
 

@@ -535,13 +535,17 @@ def print_bounds(report):
     flops = C.w1_epoch_flops(n)
     step32 = C.w1_gemm_flops(32)
     print("\nBLAS (NumPy float32 GEMM, this machine, during this run):")
-    for mode in ("kviz", "default"):
+    for mode in ("kviz", "one", "default"):
         m = blas.get(mode)
         if not m:
             continue
+        threads = m["threads"]
+        if m.get("wide_threads") not in (None, threads):
+            threads = f"{threads}, {m['wide_threads']} for large products"
         print(
-            f"  {mode:7s} ({m['threads']} thread(s)): {m['w1_gflops']:.1f} GFLOP/s on "
+            f"  {mode:7s} ({threads} thread(s)): {m['w1_gflops']:.1f} GFLOP/s on "
             f"128x784 @ 784x512; {m['w4_gflops']:.1f} GFLOP/s on 32x784 @ 784x512"
+            + (f"; W1 bound {flops / (m['w1_gflops'] * 1e9):.2f} s" if mode != "kviz" else "")
         )
     k = blas.get("kviz", {})
     if k:
