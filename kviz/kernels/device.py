@@ -230,8 +230,9 @@ class DeviceArray:
         return _cu().reduce(self, "min", axis, keepdims)
 
     def __getitem__(self, index):
-        note_fallback("DeviceArray.__getitem__")
-        return to_device(np.ascontiguousarray(to_host(self)[index]))
+        """``x[index]`` (any NumPy index of host values): a gather on the device."""
+        cu = _cu()
+        return cu.gather(self, to_device(cu.flat_index(self.shape, index)))
 
     def copy_from(self, value):
         """Overwrite the contents (same shape) with ``value`` (host or device), in place."""

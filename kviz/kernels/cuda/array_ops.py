@@ -18,6 +18,7 @@ import numpy as np
 
 from kviz.kernels.cuda import conv as kconv
 from kviz.kernels.cuda import elementwise as ew
+from kviz.kernels.cuda import gather as kgather
 from kviz.kernels.cuda import layout, reduction
 from kviz.kernels.cuda import matmul as kmm
 from kviz.kernels.cuda import pooling as kpool
@@ -390,6 +391,27 @@ def avg_pool_backward(g5: DeviceArray, x_shape, ksize, strides, pad, out):
     ks, st, pd, od = _geom(ksize, strides, pad, out)
     _run1(kpool.avg_backward_kernel, dx.size, flat(g5), flat(dx), dx.size, tuple(x_shape), ks,
           st, pd, od)  # fmt: skip
+    return dx
+
+
+# ------------------------------------------------------------------------------ gather
+def flat_index(shape, index) -> np.ndarray:
+    """The flat positions ``x[index]`` reads, for an array of ``shape`` (host, int64)."""
+    size = int(np.prod(shape, dtype=np.int64))
+    return np.ascontiguousarray(np.arange(size, dtype=np.int64).reshape(shape)[index])
+
+
+def gather(x: DeviceArray, idx: DeviceArray) -> DeviceArray:
+    """``x.ravel()[idx]`` with ``idx``'s shape."""
+    out = empty(idx.shape, x.dtype)
+    _run1(kgather.gather_kernel, out.size, flat(x), flat(idx), flat(out), out.size)
+    return out
+
+
+def scatter_add(g: DeviceArray, idx: DeviceArray, shape) -> DeviceArray:
+    """An array of ``shape``, zero but for ``g`` added at the flat positions ``idx``."""
+    dx = zeros(shape, g.dtype)
+    _run1(kgather.scatter_add_kernel, g.size, flat(g), flat(idx), flat(dx), g.size)
     return dx
 
 

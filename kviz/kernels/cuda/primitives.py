@@ -7,11 +7,12 @@ arrays up before calling it; Python numbers stay numbers). ``forward`` returns
 ``NotImplemented`` for arguments it does not take (integer softmax, grouped convolutions,
 ``relu`` with ``alpha``...): the op then runs on the host (``HostFallbackWarning``).
 
-Primitives without a twin here (``getitem``, ``concatenate``, recurrent sequences, batch norm,
+Primitives without a twin here (``concatenate``, ``cumsum``, recurrent sequences, batch norm,
 ...) always take that host path. The twins cover the common MLP/CNN training path: ``dense``,
 ``conv`` (+ bias, + fused ReLU), ``max_pool``/``average_pool``, ``reshape``/``transpose``,
 ``dropout``, the activations and their gradients, ``softmax``/``log_softmax``, the elementwise
-arithmetic and the reductions used by the losses.
+arithmetic, the reductions used by the losses, and indexing (``getitem``,
+``take_along_axis``: sparse categorical cross-entropy).
 """
 
 from __future__ import annotations
@@ -336,6 +337,30 @@ def _dense_bwd(g, out, xs, r, p):
 
 
 _register("dense", _dense_fwd, _dense_bwd)
+
+
+# ------------------------------------------------------------------------------ indexing
+def _has_device(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(is_device(i) for i in items)
+
+
+def _index_fwd(x, index=None):
+    """``x[index]`` for any NumPy index: a gather through host-computed flat positions."""
+    if _has_device(index) or x.dtype.kind not in "fiu":
+        return NotImplemented
+    idx = to_device(A.flat_index(x.shape, index))
+    return A.gather(x, idx), idx
+
+
+def _index_bwd(g, out, xs, idx, p):
+    if g.dtype not in _GEMM_DTYPES:
+        g = g.astype(config.floatx())
+    return (A.scatter_add(g, idx, xs[0].shape),)
+
+
+_register("getitem", _index_fwd, _index_bwd)
+_register("take_along_axis", _index_fwd, _index_bwd)
 
 
 # ------------------------------------------------------------------------- convolution
