@@ -185,6 +185,7 @@ function pointsAttr(ser, sx, sy) {
 
 // A tick label with just enough decimals for the tick step (0.05 -> "1.15", not "1.1").
 function fmtTick(v, step) {
+  step = Number(step.toPrecision(6)); // 0.04999999 -> 0.05
   if (!(step > 0) || Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3 && step < 1e-3)) return fmt(v);
   const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (String(step / Math.pow(10, Math.floor(Math.log10(step)))).includes(".") ? 1 : 0)));
   return v.toFixed(decimals);

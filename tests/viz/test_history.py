@@ -165,3 +165,12 @@ def test_plot_history_from_kviz_viz():
     import kviz.viz
 
     assert kviz.viz.plot_history is plot_history
+
+
+@pytest.mark.parametrize("module", ["kviz.viz.history", "kviz.viz.training_stats"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

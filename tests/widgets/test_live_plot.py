@@ -329,3 +329,12 @@ def test_errors_at_construction():
         LivePlot(bins=0)
     with pytest.raises(TypeError, match="metrics"):
         LivePlot(metrics=3)
+
+
+@pytest.mark.parametrize("module", ["kviz.widgets.live_plot"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
