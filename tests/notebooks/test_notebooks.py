@@ -7,6 +7,12 @@ notebook). The committed notebook must be exactly what ``build()`` gives, withou
 The notebooks run in a Jupyter kernel started from *this* interpreter (``sys.executable``,
 the ``.venv`` python under ``bash .ci/test``) through a kernelspec written to a temporary
 folder, so neither an installed ``python3`` kernel nor ``PATH`` decides which kviz runs.
+
+A notebook that loads a dataset (``load_data(`` in a code cell) runs with ``KERAS_HOME`` set to
+the ``keras_datasets_dir`` fixture (``tests/conftest.py``: the offline copies in
+``../shared/data`` linked in as Keras's cache lays them out); the kernel inherits it. Each
+notebook runs in a temporary working folder, so files it writes (checkpoints) stay out of the
+repository.
 """
 
 from __future__ import annotations
@@ -70,10 +76,16 @@ def _error_outputs(nb):
                 yield index, f"{output.get('ename')}: {output.get('evalue')}"
 
 
+def _loads_datasets(nb):
+    return any(c.cell_type == "code" and "load_data(" in c.source for c in nb.cells)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_runs_without_errors(path, kernel_dir):
+def test_notebook_runs_without_errors(path, kernel_dir, tmp_path, request):
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL_NAME
+    if _loads_datasets(nb):
+        request.getfixturevalue("keras_datasets_dir")  # sets KERAS_HOME for the kernel
     deadline = time.monotonic() + TIMEOUT_S
     client = NotebookClient(
         nb,
@@ -83,7 +95,7 @@ def test_notebook_runs_without_errors(path, kernel_dir):
         # What is left of the notebook's budget bounds each cell.
         timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
         allow_errors=False,
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     start = time.monotonic()
     try:
