@@ -18,7 +18,10 @@ the references). Scalars are plain floats; the functions round them to the weigh
 
 The kernels are serial on purpose: ``parallel=True`` halves the time of one call on 2 cores,
 but right after a BLAS matrix product (the normal situation in training) the two thread pools
-fight and the pair gets ~8x slower (0.24 ms -> 8 ms measured here).
+fight and the pair gets ~8x slower (0.24 ms -> 8 ms measured here). Large weights (RMSprop,
+Adadelta, Adam; at least :data:`MIN_SPLIT` values, e.g. an Embedding(20000, 128)) are instead
+split into contiguous chunks that kviz's own workers (:mod:`kviz.kernels.threads`, one BLAS
+thread meanwhile) update side by side when cores are idle.
 
 >>> import numpy as np
 >>> from kviz.kernels import optimizer_updates as ou
@@ -37,6 +40,7 @@ import numpy as np
 
 from kviz.kernels import device as _device
 from kviz.kernels.jit import available, jit
+from kviz.kernels.threads import active_workers, run_chunks
 
 #: State values smaller than this in magnitude are flushed to zero.
 TINY = 1e-30
@@ -57,6 +61,27 @@ def _fusable(p, *arrays) -> bool:
 
 def _flat(a):
     return a.reshape(-1)
+
+
+#: Weights with at least this many values are updated in chunks on the worker pool.
+MIN_SPLIT = 1 << 18
+
+
+def _run(kernel, arrays, *scalars):
+    """``kernel(*arrays, *scalars)``; for a large weight, as contiguous chunks side by side on
+    :mod:`kviz.kernels.threads`'s workers when cores are idle (the update is elementwise, so
+    the values are the same)."""
+    n = arrays[0].size
+    workers = active_workers() if n >= MIN_SPLIT else 1
+    if workers < 2:
+        kernel(*arrays, *scalars)
+        return
+    edges = [n * i // workers for i in range(workers + 1)]
+
+    def chunk(a, b):
+        kernel(*[x[a:b] if x.size == n else x for x in arrays], *scalars)
+
+    run_chunks(chunk, [(edges[i], edges[i + 1]) for i in range(workers)])
 
 
 def _flush(x):
@@ -347,9 +372,10 @@ def rmsprop(p, g, a, lr, rho, epsilon, mom=None, mg=None, momentum=0.0):
     t = p.dtype.type
     if mom is None and mg is None:
         if _fusable(p, g, a):
-            _rmsprop_kernel(
-                _flat(p), _flat(g), _flat(a), t(lr), t(rho), t(1.0 - rho), t(epsilon), t(TINY)
-            )
+            _run(
+                _rmsprop_kernel, (_flat(p), _flat(g), _flat(a)),
+                t(lr), t(rho), t(1.0 - rho), t(epsilon), t(TINY),
+            )  # fmt: skip
         else:
             rmsprop_numpy(p, g, a, t(lr), t(rho), t(1.0 - rho), t(epsilon))
         return
@@ -391,9 +417,9 @@ def adadelta(p, g, a, d, lr, rho, epsilon):
     """Adadelta: ``a`` averages g^2, ``d`` averages the squared updates."""
     t = p.dtype.type
     if _fusable(p, g, a, d):
-        _adadelta_kernel(
-            _flat(p), _flat(g), _flat(a), _flat(d), t(lr), t(rho), t(1.0 - rho), t(epsilon),
-            t(TINY),
+        _run(
+            _adadelta_kernel, (_flat(p), _flat(g), _flat(a), _flat(d)),
+            t(lr), t(rho), t(1.0 - rho), t(epsilon), t(TINY),
         )  # fmt: skip
     else:
         adadelta_numpy(p, g, a, d, t(lr), t(rho), t(1.0 - rho), t(epsilon))
@@ -405,8 +431,9 @@ def adam(p, g, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
     amsgrad = vhat is not None
     state = (m, v, vhat) if amsgrad else (m, v)
     if _fusable(p, g, *state):
-        _adam_kernel(
-            _flat(p), _flat(g), _flat(m), _flat(v), _flat(vhat) if amsgrad else _NO_STATE,
+        _run(
+            _adam_kernel,
+            (_flat(p), _flat(g), _flat(m), _flat(v), _flat(vhat) if amsgrad else _NO_STATE),
             t(lr_t), t(beta_1), t(1.0 - beta_1), t(beta_2), t(1.0 - beta_2), t(epsilon),
             amsgrad, t(TINY),
         )  # fmt: skip

@@ -234,3 +234,25 @@ def test_uncacheable_location_falls_back_to_no_cache(tmp_path, monkeypatch):
     fn = kjit.jit()(namespace["twice"])
     with pytest.warns(RuntimeWarning, match="cannot cache"):
         assert fn(21) == 42
+
+
+def test_large_weights_split_over_workers_give_the_same_bits():
+    from kviz.kernels import threads
+
+    rng = np.random.default_rng(5)
+    n = ou.MIN_SPLIT + 7
+    p0, g = rng.standard_normal(n).astype("float32"), rng.standard_normal(n).astype("float32")
+    results = []
+    for workers in (1, 2):
+        threads.set_num_workers(workers)
+        try:
+            p, m, v = p0.copy(), np.zeros(n, "float32"), np.zeros(n, "float32")
+            a, d = np.zeros(n, "float32"), np.zeros(n, "float32")
+            ou.adam(p, g, m, v, 0.001, 0.9, 0.999, 1e-7)
+            ou.rmsprop(p, g, a, 0.001, 0.9, 1e-7)
+            ou.adadelta(p, g, a, d, 1.0, 0.95, 1e-7)
+            results.append((p, m, v, a, d))
+        finally:
+            threads.set_num_workers(None)
+    for one, two in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, two)
