@@ -44,6 +44,7 @@ _NAMES = {
     "Model": "kviz.models",
     "Sequential": "kviz.models",
     "Input": "kviz.layers",
+    "device": "kviz.config",  # ``with kviz.device('cuda'):`` (docs/cuda.md)
 }
 
 

@@ -4,7 +4,9 @@ The ``sim_*.py`` files need ``NUMBA_ENABLE_CUDASIM=1`` set before ``numba.cuda``
 imported, so the normal test run does not collect them (their names do not match ``test_*``):
 ``test_cuda_sim.py`` runs them in a subprocess with that environment. Running them directly
 (``pytest tests/cuda/sim_kernels.py``) also works: when every path on the command line is a
-``sim_*`` file, this conftest sets the variable before anything imports numba.cuda.
+``sim_*`` file, this conftest sets the variable before anything imports numba.cuda, unless
+it is already set: ``NUMBA_ENABLE_CUDASIM=0 pytest tests/cuda/sim_*.py`` runs them on a real
+GPU.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def _sim_only(args) -> bool:
 
 def pytest_configure(config):
     if _sim_only(config.args) and "numba.cuda" not in sys.modules:
-        os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
+        os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")  # =0 on a GPU: the real device
 
 
 @pytest.fixture(autouse=True)

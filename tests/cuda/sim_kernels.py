@@ -22,7 +22,10 @@ from kviz.kernels.device import DeviceArray, to_device
 
 pytestmark = pytest.mark.cuda_sim
 
-assert os.environ.get("NUMBA_ENABLE_CUDASIM") == "1", "run through tests/cuda/test_cuda_sim.py"
+SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+assert SIMULATED or device.cuda_status()["usable"], (
+    "these tests need the CUDA simulator (run them through tests/cuda/test_cuda_sim.py) or a GPU"
+)
 
 RNG = np.random.default_rng(0)
 

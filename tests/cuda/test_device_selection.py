@@ -107,3 +107,12 @@ def test_import_kviz_does_not_load_numba_cuda():
     # 'auto' on a machine without a driver decides without importing numba.cuda
     expected = ["cuda", "True"] if device._driver_present() else ["cpu", "False"]
     assert out.stdout.split() == expected
+
+
+def test_kviz_device_is_the_config_context_manager():
+    import kviz
+
+    assert kviz.device is config.device
+    with kviz.device("cpu"):
+        assert config.requested_device() == "cpu" and config.get_device() == "cpu"
+    assert config.requested_device() == "auto"
