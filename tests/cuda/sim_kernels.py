@@ -302,3 +302,12 @@ def test_device_array_basics():
     assert float(e.sum()) == 0.0 and float(d.sum()) == pytest.approx(float(a.sum()), rel=1e-5)
     np.testing.assert_array_equal(d[1].numpy(), a[1])
     np.testing.assert_array_equal(d[:, [0, 2]].numpy(), a[:, [0, 2]])
+
+
+def test_doctests():
+    import doctest
+
+    from kviz.kernels.cuda import array_ops
+
+    result = doctest.testmod(array_ops, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -116,3 +116,12 @@ def test_kviz_device_is_the_config_context_manager():
     with kviz.device("cpu"):
         assert config.requested_device() == "cpu" and config.get_device() == "cpu"
     assert config.requested_device() == "auto"
+
+
+@pytest.mark.parametrize("module", ["kviz.config", "kviz.kernels.device", "kviz.ops.core"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

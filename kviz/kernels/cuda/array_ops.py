@@ -4,7 +4,7 @@ Results follow NumPy's dtype rules (``np.result_type``: a Python number adopts t
 dtype, a NumPy scalar or 0-d array takes part in promotion). Scalars and 0-d host arrays are
 passed to the kernels as values; other host arrays are copied to the device first.
 
->>> import numpy as np  # doctest: +SKIP
+>>> import numpy as np
 >>> from kviz.kernels.device import to_device
 >>> binary(to_device(np.ones(3, 'float32')), 2.0, 'multiply').numpy()
 array([2., 2., 2.], dtype=float32)
