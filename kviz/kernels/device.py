@@ -370,6 +370,7 @@ def _driver_present() -> bool:
 
 _find_spec = importlib.util.find_spec  # tests replace it to pretend numba-cuda is missing
 _STATUS: dict = {}
+_AUTO: dict = {}  # the answer of resolve("auto"), per (_find_spec, simulated)
 
 
 def cuda_status(refresh: bool = False) -> dict:
@@ -381,6 +382,7 @@ def cuda_status(refresh: bool = False) -> dict:
     """
     if _STATUS and not refresh:
         return dict(_STATUS)
+    _AUTO.clear()
     simulated = _simulated()
     status = {"usable": False, "simulated": simulated, "reason": ""}
     if not simulated and _find_spec("numba_cuda") is None:
@@ -417,10 +419,18 @@ def resolve(requested: str, warn: bool = False) -> str:
     if requested == "cpu":
         return "cpu"
     if requested == "auto":
-        if _simulated() or _find_spec("numba_cuda") is None or not _driver_present():
-            return "cpu"
-        status = cuda_status()
-        return "cuda" if status["usable"] and not status["simulated"] else "cpu"
+        # asked on every fit/predict/*_on_batch call: the answer is kept (a find_spec costs
+        # ~0.3 ms of file-system lookups, more than a whole predict of one sample)
+        key = (_find_spec, _simulated())
+        hit = _AUTO.get(key)
+        if hit is None:
+            hit = "cpu"
+            if not (key[1] or _find_spec("numba_cuda") is None or not _driver_present()):
+                status = cuda_status()
+                hit = "cuda" if status["usable"] and not status["simulated"] else "cpu"
+            _AUTO.clear()
+            _AUTO[key] = hit
+        return hit
     status = cuda_status()
     if status["usable"]:
         return "cuda"
