@@ -14,4 +14,7 @@ machines where numba is missing or disabled (``KVIZ_DISABLE_NUMBA=1``).
   (fused ReLU + bias gradient).
 * :mod:`kviz.kernels.blas` (BLAS threads, allocator) and :mod:`kviz.kernels.threads` (the
   chunk worker pool): the threading policy, decided in one place.
+* :mod:`kviz.kernels.device`: GPU arrays (``DeviceArray``), copies, the host-fallback warning
+  and the CUDA device probe, without importing numba; :mod:`kviz.kernels.cuda`: the CUDA kernels
+  (``numba.cuda``), imported on the first copy to the GPU (docs/cuda.md).
 """
