@@ -175,9 +175,16 @@ def open_notebook(lab, browser, name: str, cells: list[str], viewport=(1400, 100
     return page
 
 
-def run_all(page):
-    """Run every cell of the open notebook (JupyterLab's ``notebook:run-all-cells``)."""
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+def run_all(page, wait=True):
+    """Run every cell of the open notebook (JupyterLab's ``notebook:run-all-cells``).
+
+    With ``wait=True`` this returns once every cell has run (the command's promise resolves
+    then); ``wait=False`` returns at once, to watch the page while the cells run.
+    """
+    if wait:
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    else:
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
 def wait_kernel_idle(page, timeout=120_000):
