@@ -158,6 +158,8 @@ def test_indexing_gathers_and_scatters_back():
     check(lambda v: v[[0, 0, 3]], x)  # a repeated row: the gradient accumulates
     check(lambda v: v[x > 0], x)
     check(lambda v: ops.take_along_axis(v, np.array([[1], [0], [4], [1]]), axis=-1), x)
+    check(lambda v: ops.gather(v, np.array([[3, 1], [1, 0]])), x)  # an Embedding lookup
+    check(lambda v: ops.gather(v, np.array([4, 0]), axis=1), x)
 
 
 def test_sparse_categorical_crossentropy():

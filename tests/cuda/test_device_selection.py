@@ -23,6 +23,7 @@ def no_simulator(monkeypatch):
 def fresh_status(monkeypatch):
     """Probe again (the answer is cached per process), and restore the cache afterwards."""
     monkeypatch.setattr(device, "_STATUS", {})
+    monkeypatch.setattr(device, "_AUTO", {})
 
 
 def test_set_device_checks_its_argument():

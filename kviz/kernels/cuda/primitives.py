@@ -11,8 +11,8 @@ Primitives without a twin here (``concatenate``, ``cumsum``, recurrent sequences
 ...) always take that host path. The twins cover the common MLP/CNN training path: ``dense``,
 ``conv`` (+ bias, + fused ReLU), ``max_pool``/``average_pool``, ``reshape``/``transpose``,
 ``dropout``, the activations and their gradients, ``softmax``/``log_softmax``, the elementwise
-arithmetic, the reductions used by the losses, and indexing (``getitem``,
-``take_along_axis``: sparse categorical cross-entropy).
+arithmetic, the reductions used by the losses, and indexing (``getitem``, ``gather``:
+Embedding, ``take_along_axis``: sparse categorical cross-entropy).
 """
 
 from __future__ import annotations
@@ -361,6 +361,11 @@ def _index_bwd(g, out, xs, idx, p):
 
 _register("getitem", _index_fwd, _index_bwd)
 _register("take_along_axis", _index_fwd, _index_bwd)
+_register(
+    "gather",  # np.take(x, indices, axis): Embedding lookups
+    lambda x, indices=None, axis=0: _index_fwd(x, (slice(None),) * axis + (indices,)),
+    _index_bwd,
+)
 
 
 # ------------------------------------------------------------------------- convolution
