@@ -75,7 +75,8 @@ class Tensor:
         return len(self.data)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        data = self.data if type(self.data) is np.ndarray else np.asarray(self.data)  # GPU: copy
+        return data if dtype is None else data.astype(dtype)
 
     def numpy(self):
         """The value as a numpy array (as ``EagerTensor.numpy()`` in TensorFlow)."""
