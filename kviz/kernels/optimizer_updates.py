@@ -11,6 +11,11 @@ the references). Scalars are plain floats; the functions round them to the weigh
   weight (``tests/kernels/test_optimizer_kernels.py`` prints the figures with ``-s``).
 * Otherwise (float64/float16 weights, strided views, no numba) the ``*_numpy`` fallback runs the
   same operations in the same order with NumPy, so both paths give the same bits for float32.
+* **A short first fit stays in NumPy**: importing numba and loading a kernel from its cache
+  costs ~0.5 s, more than a student's first small ``fit`` (8 steps of the MNIST MLP) takes in
+  all. So the first :data:`NUMPY_FIRST` updates of a process take the NumPy path (the same
+  bits) unless numba is already imported (e.g. by a convolution or an LSTM kernel); later
+  updates use the kernels.
 * **Subnormal flush**: every state value with ``|x| < 1e-30`` is stored as 0, in the kernels
   and the fallbacks alike. A dead unit's RMSprop/Adam state otherwise decays into subnormal
   floats, which are 10-40x slower to compute with (see ``shared/PERFORMANCE-NOTES.md``).
@@ -35,10 +40,12 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 
 import numpy as np
 
 from kviz.kernels import device as _device
+from kviz.kernels.jit import _state as _jit_state
 from kviz.kernels.jit import available, jit
 from kviz.kernels.threads import active_workers, run_chunks
 
@@ -46,6 +53,11 @@ from kviz.kernels.threads import active_workers, run_chunks
 TINY = 1e-30
 
 _KERNEL_DTYPE = np.dtype(np.float32)
+
+
+#: Updates done with NumPy before the optimizer alone makes kviz import numba (see above).
+NUMPY_FIRST = 64
+_warmup = [0]
 
 
 def _fusable(p, *arrays) -> bool:
@@ -56,6 +68,9 @@ def _fusable(p, *arrays) -> bool:
     for a in arrays:
         if a.dtype != _KERNEL_DTYPE or a.shape != shape or not a.flags.c_contiguous:
             return False
+    if _warmup[0] < NUMPY_FIRST and "available" not in _jit_state and "numba" not in sys.modules:
+        _warmup[0] += 1  # a first short fit: not worth importing numba for (same bits)
+        return False
     return available()
 
 

@@ -91,6 +91,15 @@ def _run(case, arrays, use_kernels):
         kjit.set_available(None)
 
 
+@pytest.fixture(autouse=True)
+def _no_numpy_warmup():
+    """These tests are about the kernels: skip the NumPy warm-up of a fresh process."""
+    saved = ou._warmup[0]
+    ou._warmup[0] = ou.NUMPY_FIRST
+    yield
+    ou._warmup[0] = saved
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_kernel_equals_numpy_fallback(case):
     _, n_state, positive, extra = CASES[case]
@@ -256,3 +265,15 @@ def test_large_weights_split_over_workers_give_the_same_bits():
             threads.set_num_workers(None)
     for one, two in zip(*results, strict=True):
         np.testing.assert_array_equal(one, two)
+
+
+def test_first_updates_of_a_process_stay_in_numpy():
+    code = (
+        "import sys, numpy as np; from kviz.kernels import optimizer_updates as ou; "
+        "p, g, a = np.ones(4, 'float32'), np.ones(4, 'float32'), np.zeros(4, 'float32'); "
+        "ou.rmsprop(p, g, a, 0.1, 0.9, 1e-7); first = round(float(p[0]), 5); "
+        "before = 'numba' in sys.modules; "
+        "[ou.rmsprop(p, g, a, 0.1, 0.9, 1e-7) for _ in range(ou.NUMPY_FIRST)]; "
+        "print(first, before, ou.KERNELS['rmsprop'].compiled)"
+    )
+    assert _python(code) == "0.68377 False True"
