@@ -5,9 +5,10 @@ Both read the plain graph description of :func:`kviz.viz.graph`. When Graphviz's
 program is on ``PATH``, the picture is Keras's own: the DOT source of :mod:`kviz.viz.dot`
 rendered by ``dot`` through the ``graphviz`` Python package (PNG, SVG, PDF and every other
 format ``dot`` knows). When it is not, kviz draws the graph itself (:mod:`kviz.viz.layout` and
-:mod:`kviz.viz.svg`): SVG, and PNG through matplotlib. ``plot_model`` never fails with
-"install pydot/graphviz"; only formats that need Graphviz (PDF and the other non-PNG/SVG ones)
-raise, and say so.
+:mod:`kviz.viz.svg`): SVG, and PNG, PDF (and every other format matplotlib writes: JPEG, EPS,
+PS, TIFF, WebP...) through matplotlib. ``plot_model`` never fails with "install
+pydot/graphviz"; only a format that neither Graphviz-less kviz nor matplotlib can write (such as
+``.bmp``) raises, and says which formats work.
 
 ``plot_model`` returns a :class:`ModelPlot`: Jupyter shows it inline (it has ``_repr_png_`` or
 ``_repr_svg_``), and its ``data`` holds the image bytes. ``model_to_dot`` returns a
@@ -33,15 +34,27 @@ from kviz.viz import dot as dot_lib
 from kviz.viz import svg as svg_lib
 from kviz.viz.graph import NOT_BUILT_MESSAGE, graph
 
-BUILTIN_FORMATS = ("png", "svg")
+INLINE_FORMATS = ("png", "svg", "jpg", "jpeg")  # Jupyter shows these; others get an SVG too
 SOURCE_FORMATS = ("dot", "gv")
 
 NO_DOT_MESSAGE = (
-    "Saving a model plot as {fmt!r} needs Graphviz's `dot` program, which was not found on "
-    "PATH. Install Graphviz (Debian/Ubuntu: `apt-get install graphviz`; macOS: `brew install "
-    "graphviz`; conda: `conda install graphviz`; Windows: https://graphviz.org/download/), or "
-    "save the plot as .png or .svg, which kviz draws without Graphviz."
+    "kviz cannot save a model plot as {fmt!r} by itself: without Graphviz's `dot` program (not "
+    "found on PATH) it draws {builtin}. Use one of those extensions, or, for {fmt!r}, install "
+    "Graphviz (Debian/Ubuntu: `apt-get install graphviz`; macOS: `brew install graphviz`; "
+    "conda: `conda install graphviz`; Windows: https://graphviz.org/download/)."
 )
+
+
+def builtin_formats():
+    """The formats kviz draws without Graphviz: ``'svg'`` (its own SVG) and every format
+    matplotlib writes (``'png'``, ``'pdf'``, ``'jpg'``, ``'eps'``...)."""
+    return tuple(sorted({"svg", *svg_lib.matplotlib_formats()}))
+
+
+def _no_dot_error(fmt, prog="dot"):
+    listed = ", ".join(f".{f}" for f in builtin_formats())
+    message = NO_DOT_MESSAGE.format(fmt=fmt, builtin=listed)
+    return RuntimeError(message.replace("`dot`", f"`{prog}`"))
 
 
 def find_dot():
@@ -116,7 +129,7 @@ class DotGraph:
         opts = {k: v for k, v in self.options.items() if k != "subgraph"}
         if fmt == "svg":
             return svg_lib.to_svg(self.graph, **opts).encode("utf-8")
-        return svg_lib.to_png(self.graph, **opts)
+        return svg_lib.to_image(self.graph, fmt, **opts)
 
     def create(self, prog="dot", format="svg", encoding=None):  # noqa: A002 - pydot's name
         """The drawing as bytes in ``format`` (pydot's ``create``)."""
@@ -127,16 +140,16 @@ class DotGraph:
             try:
                 return _graphviz_render(self.source, fmt, prog)
             except Exception as exc:  # a broken Graphviz install: draw it ourselves
-                if fmt not in BUILTIN_FORMATS:
+                if fmt not in builtin_formats():
                     raise
                 warnings.warn(
                     f"Graphviz failed ({exc}); drawing the model with kviz's built-in layout "
                     "instead.",
                     stacklevel=2,
                 )
-        if fmt in BUILTIN_FORMATS:
+        if fmt in builtin_formats():
             return self._builtin(fmt)
-        raise RuntimeError(NO_DOT_MESSAGE.format(fmt=fmt).replace("`dot`", f"`{prog}`"))
+        raise _no_dot_error(fmt, prog)
 
     def write(self, path, prog="dot", format=None):  # noqa: A002 - pydot's name
         """Write the drawing to ``path`` (format from ``format`` or the file extension;
@@ -257,8 +270,10 @@ def plot_model(
 
     The format comes from the extension: ``.png`` (the default) and ``.svg`` always work;
     with Graphviz's ``dot`` on PATH the drawing is Graphviz's and every format it knows works
-    (``.pdf``, ``.jpg``...); without it kviz draws the graph itself, and ``.pdf`` raises a
-    RuntimeError that says Graphviz is needed. ``.dot``/``.gv`` write the DOT source.
+    (``.pdf``, ``.jpg``...); without it kviz draws the graph itself: ``.svg``, and ``.png``,
+    ``.pdf``, ``.jpg``, ``.eps``... through matplotlib (a format matplotlib cannot write, such
+    as ``.bmp``, raises a RuntimeError listing the ones that work). ``.dot``/``.gv`` write the
+    DOT source.
     ``to_file=None`` writes nothing.
 
     Returns a :class:`ModelPlot`, which Jupyter displays inline.
@@ -285,23 +300,25 @@ def plot_model(
         try:
             data = _graphviz_render(dot.source, fmt)
         except Exception as exc:
-            if fmt not in BUILTIN_FORMATS:
+            if fmt not in builtin_formats():
                 raise
             warnings.warn(
                 f"Graphviz failed ({exc}); drawing the model with kviz's built-in layout instead.",
                 stacklevel=2,
             )
             data, renderer = dot._builtin(fmt), "kviz"
-        if fmt not in BUILTIN_FORMATS and fmt not in ("jpg", "jpeg"):
+        if fmt not in INLINE_FORMATS:
             svg = dot.create(format="svg").decode("utf-8")
-    elif fmt in BUILTIN_FORMATS:
+    elif fmt in builtin_formats():
         data, renderer = dot._builtin(fmt), "kviz"
+        if fmt not in INLINE_FORMATS:  # PDF, EPS...: the notebook shows an SVG of it
+            svg = dot.create(format="svg").decode("utf-8")
     else:
-        raise RuntimeError(NO_DOT_MESSAGE.format(fmt=fmt))
+        raise _no_dot_error(fmt)
     if to_file is not None:
         with open(to_file, "wb") as f:
             f.write(data)
     return ModelPlot(data, fmt, os.fspath(to_file) if to_file is not None else None, renderer, svg)
 
 
-__all__ = ["DotGraph", "ModelPlot", "find_dot", "model_to_dot", "plot_model"]
+__all__ = ["DotGraph", "ModelPlot", "builtin_formats", "find_dot", "model_to_dot", "plot_model"]

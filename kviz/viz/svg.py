@@ -408,13 +408,31 @@ def to_svg(
 MAX_PIXELS = 30000  # matplotlib's Agg canvas refuses images beyond 2**16 pixels a side
 
 
+def matplotlib_formats() -> tuple:
+    """The file formats matplotlib can write (``'png'``, ``'pdf'``, ``'jpg'``, ``'eps'``...)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return tuple(sorted(FigureCanvasBase.get_supported_filetypes()))
+
+
 def scene_to_png(sc, dpi=96) -> bytes:
     """PNG bytes for a :func:`scene`, drawn with matplotlib (imported here, on first use)."""
+    return scene_to_image(sc, dpi=dpi, format="png")
+
+
+def scene_to_image(sc, dpi=96, format="png") -> bytes:  # noqa: A002 - matplotlib's name
+    """A :func:`scene` drawn with matplotlib as ``format`` (any of :func:`matplotlib_formats`:
+    PNG, PDF, JPEG, EPS...; imported here, on first use)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon
     from matplotlib.path import Path
 
+    if format not in matplotlib_formats():
+        raise ValueError(
+            f"kviz cannot draw a model as {format!r} without Graphviz; it can write "
+            f"{', '.join(matplotlib_formats())}."
+        )
     w, h = max(sc["width"], 1.0), max(sc["height"], 1.0)
     dpi = float(dpi)
     if max(w, h) * dpi / 72 > MAX_PIXELS:
@@ -500,7 +518,7 @@ def scene_to_png(sc, dpi=96) -> bytes:
                 family=family,
             )
     buf = io.BytesIO()
-    canvas.print_png(buf)
+    canvas.print_figure(buf, format=format, dpi=dpi, facecolor="white")
     return buf.getvalue()
 
 
@@ -527,4 +545,47 @@ def to_png(
     return scene_to_png(sc, dpi=dpi)
 
 
-__all__ = ["node_rows", "scene", "scene_to_png", "scene_to_svg", "text_width", "to_png", "to_svg"]
+def to_image(
+    g,
+    format="png",  # noqa: A002 - matplotlib's name
+    show_shapes=False,
+    show_dtype=False,
+    show_layer_names=True,
+    rankdir="TB",
+    dpi=96,
+    show_layer_activations=False,
+    show_trainable=False,
+) -> bytes:
+    """The same drawing as :func:`to_png` in another matplotlib format (``'pdf'``, ``'jpg'``...).
+
+    >>> from kviz.viz.graph import graph
+    >>> from kviz.models import Sequential
+    >>> from kviz.layers import Dense
+    >>> g = graph(Sequential([Dense(2, input_shape=(3,), name='d')]))
+    >>> to_image(g, 'pdf', show_shapes=True)[:5]
+    b'%PDF-'
+    """
+    sc = scene(
+        g,
+        show_shapes=show_shapes,
+        show_dtype=show_dtype,
+        show_layer_names=show_layer_names,
+        rankdir=rankdir,
+        show_layer_activations=show_layer_activations,
+        show_trainable=show_trainable,
+    )
+    return scene_to_image(sc, dpi=dpi, format=format)
+
+
+__all__ = [
+    "matplotlib_formats",
+    "node_rows",
+    "scene",
+    "scene_to_image",
+    "scene_to_png",
+    "scene_to_svg",
+    "text_width",
+    "to_image",
+    "to_png",
+    "to_svg",
+]

@@ -129,13 +129,14 @@ def test_pdf_with_graphviz(tmp_path):
     assert ET.fromstring(img._repr_svg_()).tag == f"{SVG_NS}svg"  # shown in the notebook
 
 
-def test_pdf_without_graphviz_says_why(no_dot, tmp_path):
-    path = tmp_path / "model.pdf"
+def test_format_matplotlib_cannot_write_without_graphviz_says_why(no_dot, tmp_path):
+    # PDF works without Graphviz (tests/viz/test_issue5_plot_model_formats.py); BMP does not
+    path = tmp_path / "model.bmp"
     with pytest.raises(RuntimeError) as info:
         plot_model(small_model(), to_file=str(path))
     message = str(info.value)
     assert "Graphviz" in message and "`dot`" in message and "apt-get install graphviz" in message
-    assert ".png or .svg" in message
+    assert ".png" in message and ".svg" in message and ".pdf" in message
     assert "pydot" not in message
     assert not path.exists()
 
@@ -181,8 +182,11 @@ def test_broken_graphviz_falls_back_to_the_builtin_renderer(tmp_path, monkeypatc
     with pytest.warns(UserWarning, match="built-in layout"):
         img = plot_model(small_model(), to_file=str(tmp_path / "m.png"))
     assert img.renderer == "kviz" and img.data.startswith(PNG_SIGNATURE)
+    with pytest.warns(UserWarning, match="built-in layout"):
+        img = plot_model(small_model(), to_file=str(tmp_path / "m.pdf"))
+    assert img.renderer == "kviz" and img.data.startswith(b"%PDF")
     with pytest.raises(Exception):  # noqa: B017 - whatever Graphviz raised
-        plot_model(small_model(), to_file=str(tmp_path / "m.pdf"))
+        plot_model(small_model(), to_file=str(tmp_path / "m.bmp"))
 
 
 # ---------------------------------------------------------------------- model_to_dot
@@ -204,11 +208,10 @@ def test_model_to_dot(renderer, tmp_path):
     assert (tmp_path / "m.png").read_bytes().startswith(PNG_SIGNATURE)
     assert (tmp_path / "m.txt").read_text() == dot.source
     assert "DotGraph" in repr(dot)
+    assert dot.create(format="pdf").startswith(b"%PDF")
     if renderer == "kviz":
         with pytest.raises(RuntimeError, match="Graphviz"):
-            dot.create(format="pdf")
-    else:
-        assert dot.create(format="pdf").startswith(b"%PDF")
+            dot.create(format="bmp")
 
 
 def test_model_to_dot_subgraph_and_graphviz_source():
