@@ -89,6 +89,29 @@ def json_safe(value, _depth=0):
 
 
 # -------------------------------------------------------------------------- histograms
+def histogram_range(lo, hi, bins) -> tuple:
+    """A ``(lo, hi)`` range that NumPy can split into ``bins`` bins of finite width.
+
+    The data range itself when it is wide enough; else (constant values, or values that differ
+    by a few rounding steps, such as ``1e6`` and ``1e6 + 1e-9``) a range centred on them:
+    width 1 for values near 1 (NumPy's own choice for constant data), wider for large values.
+
+    >>> histogram_range(0.0, 2.0, 4), histogram_range(3.0, 3.0, 4)
+    ((0.0, 2.0), (2.5, 3.5))
+    >>> lo, hi = histogram_range(1e20, 1e20, 30)
+    >>> lo < 1e20 < hi
+    True
+    """
+    lo, hi = float(lo), float(hi)
+    scale = max(abs(lo), abs(hi))
+    min_width = 4.0 * bins * float(np.spacing(scale))
+    if hi - lo > min_width:
+        return lo, hi
+    mid = lo / 2 + hi / 2
+    half = max(0.5, scale * 1e-6, min_width)
+    return mid - half, mid + half
+
+
 def histogram(values, bins=HISTOGRAM_BINS) -> dict:
     """Histogram of the finite values of ``values``: ``{"counts", "edges", "count",
     "nonfinite"}`` with ``len(edges) == len(counts) + 1``. Constant values get one bin of width
@@ -100,9 +123,7 @@ def histogram(values, bins=HISTOGRAM_BINS) -> dict:
     if finite.size == 0:
         lo, hi = 0.0, 1.0
     else:
-        lo, hi = float(finite.min()), float(finite.max())
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
+        lo, hi = histogram_range(finite.min(), finite.max(), bins)
     counts, edges = np.histogram(finite, bins=int(bins), range=(lo, hi))
     return {
         "counts": [int(c) for c in counts],
@@ -453,6 +474,7 @@ __all__ = [
     "find_path",
     "heatmap_png",
     "histogram",
+    "histogram_range",
     "histogram_svg",
     "json_safe",
     "layer_activation",

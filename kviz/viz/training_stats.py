@@ -38,6 +38,7 @@ from kviz import losses as _losses
 from kviz import ops as _ops
 from kviz.autodiff import GradientTape
 from kviz.models import Model
+from kviz.viz.node_details import histogram_range
 
 EXPLODING_NORM = 1e3
 VANISHING_NORM = 1e-7
@@ -134,7 +135,8 @@ def histogram(values, bins=30):
     finite = arr[np.isfinite(arr)]
     if finite.size:
         lo, hi = float(finite.min()), float(finite.max())
-        counts, edges = np.histogram(finite, bins=int(bins), range=(lo, hi) if hi > lo else None)
+        rng = histogram_range(lo, hi, int(bins))  # values too close together: a wider range
+        counts, edges = np.histogram(finite, bins=int(bins), range=rng)
         stats = {
             "min": lo,
             "max": hi,

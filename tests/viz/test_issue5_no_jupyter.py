@@ -161,6 +161,9 @@ assert call(m_svg, "node_rows", node, show_shapes=True)
 sc = call(m_svg, "scene", g, show_shapes=True)
 assert call(m_svg, "scene_to_svg", sc).lstrip().startswith("<svg")
 assert call(m_svg, "scene_to_png", sc)[:8] == b"\x89PNG\r\n\x1a\n"
+assert "pdf" in call(m_svg, "matplotlib_formats")
+assert call(m_svg, "scene_to_image", sc, format="pdf")[:5] == b"%PDF-"
+assert call(m_svg, "to_image", g, "eps")[:4] == b"%!PS"
 assert "<svg" in call(m_svg, "to_svg", g, show_dtype=True, show_trainable=True)
 assert call(m_svg, "to_png", g, show_layer_activations=True, rankdir="BT")[:4] == b"\x89PNG"
 
@@ -168,6 +171,7 @@ assert call(m_svg, "to_png", g, show_layer_activations=True, rankdir="BT")[:4] =
 assert call(m_nd, "json_safe", {"a": np.float32(1.5), "b": (1, 2)}) == {"a": 1.5, "b": [1, 2]}
 hist = call(m_nd, "histogram", rng.normal(size=50), bins=5)
 assert sum(hist["counts"]) == 50
+assert call(m_nd, "histogram_range", 1.0, 1.0, 10) == (0.5, 1.5)
 assert "<svg" in call(m_nd, "histogram_svg", hist)
 assert call(m_nd, "stats", [0.0, 1.0])["max"] == 1.0
 png = call(m_nd, "png_bytes", np.zeros((2, 2, 3), np.uint8))
