@@ -57,6 +57,9 @@ LAYER_CASES = {
         {"units": 2, "reset_after": False, "recurrent_activation": "softsign", "use_bias": False},
     ),
     "lstm_time_major": (L.LSTM, {"units": 2, "time_major": True, "return_sequences": True}),
+    "lstm_dropouts": (L.LSTM, {"units": 2, "dropout": 0.3, "recurrent_dropout": 0.2}),
+    "gru_dropouts": (L.GRU, {"units": 2, "dropout": 0.3, "recurrent_dropout": 0.2}),
+    "simple_dropouts": (L.SimpleRNN, {"units": 2, "dropout": 0.3, "recurrent_dropout": 0.2}),
 }
 
 
@@ -387,7 +390,9 @@ def test_keras1_argument_names():
             dropout_W=0.1, dropout_U=0.2, consume_less="gpu", forget_bias_init="one",
             input_dim=3, input_length=4, return_sequences=True,
         )  # fmt: skip
-    assert layer.units == 3 and layer.implementation == 2 and layer.unit_forget_bias
+    # consume_less='gpu' is implementation=2, but recurrent dropout (dropout_U) makes it 1, as
+    # in tf.keras
+    assert layer.units == 3 and layer.implementation == 1 and layer.unit_forget_bias
     assert layer.recurrent_activation.__name__ == "hard_sigmoid"
     assert layer.dropout == 0.1 and layer.recurrent_dropout == 0.2
     assert layer._batch_input_shape == (None, 4, 3)
@@ -398,6 +403,8 @@ def test_keras1_argument_names():
     with pytest.warns(UserWarning):
         gru = L.GRU(output_dim=2, consume_less="mem")
     assert gru.units == 2 and gru.implementation == 1
+    with pytest.warns(UserWarning):
+        assert L.LSTM(output_dim=2, consume_less="gpu").implementation == 2
     with pytest.warns(UserWarning, match="forget_bias_init"):
         L.LSTM(2, forget_bias_init="zero")
     with pytest.warns(UserWarning, match="SimpleRNN"):
@@ -431,6 +438,17 @@ def test_weight_names_counts_and_configs():
     assert L.LSTM.from_config(cfg).get_config() == cfg
     assert layers_[2].get_config()["reset_after"] is True
     assert "implementation" not in layers_[0].get_config()
+
+
+@pytest.mark.parametrize("cls", [L.LSTM, L.GRU, L.LSTMCell, L.GRUCell])
+def test_recurrent_dropout_means_implementation_1(cls):
+    """tf.keras runs recurrent dropout with the per-gate layout and writes implementation=1."""
+    assert cls(2, recurrent_dropout=0.2).get_config()["implementation"] == 1
+    assert cls(2, recurrent_dropout=0.2, implementation=1).implementation == 1
+    assert cls(2, dropout=0.2).get_config()["implementation"] == 2
+    assert cls(2, implementation=0).implementation == 1
+    clone = cls.from_config(cls(2, recurrent_dropout=0.2).get_config())
+    assert clone.implementation == 1 and clone.recurrent_dropout == 0.2
 
 
 def test_recurrent_initializer_is_orthogonal_and_forget_bias_one():

@@ -29,6 +29,28 @@ def _layer_cases():
         "simple_rnn_back_nobias": lambda k: k.layers.SimpleRNN(
             3, go_backwards=True, use_bias=False
         ),
+        "simple_rnn_return_state": lambda k: k.layers.SimpleRNN(3, return_state=True),
+        "simple_rnn_seq_state_back": lambda k: k.layers.SimpleRNN(
+            3, return_sequences=True, return_state=True, go_backwards=True
+        ),
+        # dropout/recurrent_dropout: the identity at inference; tf.keras then writes
+        # implementation=1 into LSTM/GRU configs (training-mode masks:
+        # test_oracle_issue4_rnn_dropout.py)
+        "simple_rnn_dropout": lambda k: k.layers.SimpleRNN(
+            3, dropout=0.3, recurrent_dropout=0.2, return_sequences=True
+        ),
+        "lstm_dropout": lambda k: k.layers.LSTM(3, dropout=0.3, recurrent_dropout=0.4),
+        "lstm_dropout_only": lambda k: k.layers.LSTM(3, dropout=0.3, return_sequences=True),
+        "gru_dropout": lambda k: k.layers.GRU(
+            3, dropout=0.3, recurrent_dropout=0.4, return_sequences=True
+        ),
+        "gru_reset_before_dropout": lambda k: k.layers.GRU(
+            3, dropout=0.3, recurrent_dropout=0.4, reset_after=False
+        ),
+        "lstm_unroll": lambda k: k.layers.LSTM(3, unroll=True, return_sequences=True),
+        "gru_unroll_reset_before": lambda k: k.layers.GRU(3, unroll=True, reset_after=False),
+        "lstm_implementation1": lambda k: k.layers.LSTM(3, implementation=1),
+        "gru_implementation1": lambda k: k.layers.GRU(3, implementation=1),
         "lstm": lambda k: k.layers.LSTM(4),
         "lstm_seq": lambda k: k.layers.LSTM(4, return_sequences=True),
         "lstm_back_seq": lambda k: k.layers.LSTM(4, go_backwards=True, return_sequences=True),
@@ -59,6 +81,23 @@ def _layer_cases():
             [k.layers.LSTMCell(4), k.layers.GRUCell(3), k.layers.SimpleRNNCell(2)],
             return_sequences=True,
         ),
+        "rnn_stacked_cells_explicit": lambda k: k.layers.RNN(
+            k.layers.StackedRNNCells([k.layers.SimpleRNNCell(3), k.layers.LSTMCell(2)]),
+            return_sequences=True,
+        ),
+        "rnn_stacked_cells_state": lambda k: k.layers.RNN(
+            k.layers.StackedRNNCells([k.layers.GRUCell(3), k.layers.GRUCell(2)]),
+            return_state=True,
+        ),
+        "rnn_gru_cell_reset_before_back": lambda k: k.layers.RNN(
+            k.layers.GRUCell(3, reset_after=False), go_backwards=True
+        ),
+        "rnn_lstm_cell_seq_state": lambda k: k.layers.RNN(
+            k.layers.LSTMCell(3), return_sequences=True, return_state=True
+        ),
+        "rnn_cell_dropout": lambda k: k.layers.RNN(
+            k.layers.LSTMCell(3, dropout=0.2, recurrent_dropout=0.2)
+        ),
         "bidir_concat": lambda k: k.layers.Bidirectional(k.layers.LSTM(4)),
         "bidir_sum_seq": lambda k: k.layers.Bidirectional(
             k.layers.GRU(3, return_sequences=True), merge_mode="sum"
@@ -74,7 +113,22 @@ def _layer_cases():
         "bidir_backward_layer": lambda k: k.layers.Bidirectional(
             k.layers.LSTM(3), backward_layer=k.layers.GRU(3, go_backwards=True)
         ),
+        "bidir_gru_reset_before": lambda k: k.layers.Bidirectional(
+            k.layers.GRU(3, reset_after=False, return_sequences=True)
+        ),
+        "bidir_none_state": lambda k: k.layers.Bidirectional(
+            k.layers.GRU(3, return_state=True, return_sequences=True), merge_mode=None
+        ),
+        "bidir_ave_simple_state": lambda k: k.layers.Bidirectional(
+            k.layers.SimpleRNN(2, return_state=True), merge_mode="ave"
+        ),
+        "bidir_rnn_cell_mul": lambda k: k.layers.Bidirectional(
+            k.layers.RNN(k.layers.LSTMCell(2), return_sequences=True), merge_mode="mul"
+        ),
         "td_dense": lambda k: k.layers.TimeDistributed(k.layers.Dense(3, activation="tanh")),
+        "td_dense_relu": lambda k: k.layers.TimeDistributed(k.layers.Dense(2, activation="relu")),
+        "td_dropout": lambda k: k.layers.TimeDistributed(k.layers.Dropout(0.5)),
+        "td_layer_norm": lambda k: k.layers.TimeDistributed(k.layers.LayerNormalization()),
     }
 
 
@@ -136,6 +190,54 @@ CONV_LSTM = {
 }
 
 
+CONV_LSTM.update(
+    {
+        "dropout_inference": (
+            lambda k: k.layers.ConvLSTM2D(
+                2, 2, dropout=0.3, recurrent_dropout=0.3, return_sequences=True
+            ),
+            (3, 4, 4, 2),
+        ),
+        "same_seq_state": (
+            lambda k: k.layers.ConvLSTM2D(
+                2, 3, padding="same", return_sequences=True, return_state=True
+            ),
+            (3, 4, 4, 1),
+        ),
+        "relu_hard_sigmoid": (
+            lambda k: k.layers.ConvLSTM2D(
+                2, 2, activation="relu", recurrent_activation="hard_sigmoid"
+            ),
+            (3, 4, 4, 2),
+        ),
+        "strides_same": (
+            lambda k: k.layers.ConvLSTM2D(2, 3, strides=2, padding="same"),
+            (2, 5, 5, 2),
+        ),
+    }
+)
+
+# TimeDistributed over image layers: (time, rows, cols, channels) inputs
+TD_IMAGE = {
+    "conv2d": (lambda k: k.layers.TimeDistributed(k.layers.Conv2D(2, 2)), (3, 4, 4, 2)),
+    "max_pooling2d": (
+        lambda k: k.layers.TimeDistributed(k.layers.MaxPooling2D()),
+        (3, 4, 4, 2),
+    ),
+    "flatten": (lambda k: k.layers.TimeDistributed(k.layers.Flatten()), (3, 2, 2, 2)),
+    "conv1d_same": (
+        lambda k: k.layers.TimeDistributed(k.layers.Conv1D(2, 2, padding="same")),
+        (3, 4, 2),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TD_IMAGE))
+def test_time_distributed_image_layers(name, tk):
+    make, shape = TD_IMAGE[name]
+    ou.check_layer_pair(make, shape, gradients=True)
+
+
 @pytest.mark.parametrize("name", sorted(CONV_LSTM))
 def test_conv_lstm2d(name, tk):
     make, shape = CONV_LSTM[name]
@@ -176,6 +278,10 @@ MASKED = {
     ),
     "bidir_seq": lambda k: k.layers.Bidirectional(k.layers.LSTM(3, return_sequences=True)),
     "bidir_last": lambda k: k.layers.Bidirectional(k.layers.GRU(3), merge_mode="sum"),
+    "simple_rnn_back_state": lambda k: k.layers.SimpleRNN(3, return_state=True, go_backwards=True),
+    "gru_seq_state_dropout": lambda k: k.layers.GRU(
+        3, return_state=True, return_sequences=True, dropout=0.2, recurrent_dropout=0.2
+    ),
 }
 
 
@@ -238,6 +344,55 @@ def test_bidirectional_initial_state(tk):
     xs = ou.random_input([SHAPE] + [(3,)] * 4, batch=2)
     ou.assert_same_predictions(km, tm, xs)
     ou.assert_same_gradients(km, tm, xs)
+
+
+def _simple_rnn_initial_state(keras):
+    x, h0 = keras.layers.Input(shape=SHAPE), keras.layers.Input(shape=(3,))
+    out, h = keras.layers.SimpleRNN(3, return_state=True)(x, initial_state=h0)
+    return keras.models.Model([x, h0], [out, h])
+
+
+def _rnn_cell_initial_state(keras):
+    x, h0 = keras.layers.Input(shape=SHAPE), keras.layers.Input(shape=(3,))
+    out = keras.layers.RNN(keras.layers.GRUCell(3), return_sequences=True)(x, initial_state=[h0])
+    return keras.models.Model([x, h0], out)
+
+
+def _conv_lstm_initial_state(keras):
+    x = keras.layers.Input(shape=(3, 4, 4, 2))
+    h0, c0 = keras.layers.Input(shape=(4, 4, 2)), keras.layers.Input(shape=(4, 4, 2))
+    out = keras.layers.ConvLSTM2D(2, 3, padding="same")(x, initial_state=[h0, c0])
+    return keras.models.Model([x, h0, c0], out)
+
+
+INITIAL_STATE = {
+    "simple_rnn": (_simple_rnn_initial_state, [SHAPE, (3,)]),
+    "rnn_gru_cell": (_rnn_cell_initial_state, [SHAPE, (3,)]),
+    "conv_lstm2d": (_conv_lstm_initial_state, [(3, 4, 4, 2), (4, 4, 2), (4, 4, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INITIAL_STATE))
+def test_initial_state_more_layers(name, tk):
+    build, shapes = INITIAL_STATE[name]
+    km, tm = ou.build_pair(build)
+    xs = ou.random_input(shapes, batch=2)
+    ou.assert_same_predictions(km, tm, xs)
+    ou.assert_same_gradients(km, tm, xs)
+
+
+def test_mask_through_bidirectional_and_time_distributed(tk):
+    def build(keras):
+        inp = keras.layers.Input(shape=(7,), dtype="int32")
+        h = keras.layers.Embedding(6, 3, mask_zero=True)(inp)
+        h = keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_sequences=True))(h)
+        h = keras.layers.TimeDistributed(keras.layers.Dense(2))(h)
+        return keras.models.Model(inp, keras.layers.GRU(2, reset_after=False)(h))
+
+    km, tm = ou.build_pair(build)
+    x = _masked_ids()
+    ou.assert_same_predictions(km, tm, x)
+    ou.assert_same_gradients(km, tm, x)
 
 
 def _stateful_pair(layer):

@@ -62,7 +62,11 @@ class GRUCell(BuiltinCell):
             recurrent_dropout=recurrent_dropout,
             **kwargs,
         )
-        self.implementation = 1 if implementation == 0 else implementation
+        # tf.keras: recurrent dropout runs the per-gate (implementation=1) layout, and the
+        # config says so
+        if implementation == 0 or (self.recurrent_dropout != 0 and implementation != 1):
+            implementation = 1
+        self.implementation = implementation
         self.reset_after = bool(reset_after)
 
     def _bias_shape(self):

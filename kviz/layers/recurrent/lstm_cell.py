@@ -65,7 +65,11 @@ class LSTMCell(BuiltinCell):
             **kwargs,
         )
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.implementation = 1 if implementation == 0 else implementation
+        # tf.keras: recurrent dropout runs the per-gate (implementation=1) layout, and the
+        # config says so
+        if implementation == 0 or (self.recurrent_dropout != 0 and implementation != 1):
+            implementation = 1
+        self.implementation = implementation
 
     @property
     def state_size(self):
