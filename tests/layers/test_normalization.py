@@ -19,6 +19,8 @@ from kviz.models import Sequential
         ({"scale": False}, (4, 3)),
         ({"momentum": 0.9, "epsilon": 1e-2}, (3, 2, 2, 4)),
         ({"axis": 1}, (3, 4, 2, 2)),
+        ({"axis": [1, 3]}, (3, 2, 4, 3)),
+        ({"axis": [2, 1], "center": False}, (4, 2, 3)),
     ],
 )
 def test_batchnorm_contract(kwargs, shape):
@@ -35,7 +37,13 @@ def test_batchnorm_contract(kwargs, shape):
 
 @pytest.mark.parametrize(
     "kwargs, shape",
-    [({}, (4, 5)), ({"axis": [1, 2]}, (2, 3, 4)), ({"center": False, "scale": False}, (3, 4))],
+    [
+        ({}, (4, 5)),
+        ({"axis": [1, 2]}, (2, 3, 4)),
+        ({"center": False, "scale": False}, (3, 4)),
+        ({"axis": [-1, -3]}, (2, 3, 2, 4)),
+        ({"axis": 1, "scale": False}, (2, 3, 4)),
+    ],
 )
 def test_layernorm_contract(kwargs, shape):
     n = int(kwargs.get("center", True)) + int(kwargs.get("scale", True))
@@ -113,6 +121,51 @@ def test_batchnorm_in_fit_and_predict_modes():
     assert any("Non-trainable params: 16" in ln for ln in lines)
 
 
+def test_several_axes_weight_shapes_and_order_like_tf_keras():
+    """BN: full-rank weights with 1 on the other axes; LN: the axes' sizes in the order given
+    (both keep the resolved axes in that order in their configs)."""
+    bn = BatchNormalization(axis=[3, 1])
+    x = np.random.default_rng(0).random((5, 2, 3, 4)).astype("float32") * 3 + 1
+    bn(x, training=True)
+    assert [tuple(w.shape) for w in bn.weights] == [(1, 2, 1, 4)] * 4
+    assert bn.get_config()["axis"] == [3, 1]
+    mean = x.mean(axis=(0, 2), keepdims=True)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.01 * mean, rtol=1e-5)
+    ln = LayerNormalization(axis=[-1, -3])
+    ln(x)
+    assert [tuple(w.shape) for w in ln.weights] == [(4, 2), (4, 2)]
+    assert ln.get_config()["axis"] == [3, 1]
+
+
+def test_batchnorm_training_gradients_of_every_weight_several_axes():
+    """Training mode (batch statistics) with full-rank weights: tape vs finite differences."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 2, 3))
+    r = rng.standard_normal((4, 2, 3))
+    bn = BatchNormalization(axis=[1, 2], dtype="float64", momentum=0.0)
+    bn(x, training=True)
+    bn.set_weights([rng.random(w.shape) + 0.5 for w in bn.get_weights()])
+
+    def loss():
+        return float(np.sum(bn(x, training=True) * r))
+
+    xv = Variable(x)
+    with GradientTape() as tape:
+        out = ops.sum(ops.multiply(bn(xv, training=True), r))
+    grads = tape.gradient(out, [xv, bn.gamma, bn.beta])
+    for arr, g in zip([x, bn.gamma.data, bn.beta.data], grads, strict=True):
+        assert g.shape == arr.shape
+        flat = arr.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + 1e-6
+            up = loss()
+            flat[i] = old - 1e-6
+            down = loss()
+            flat[i] = old
+            assert abs(np.asarray(g).reshape(-1)[i] - (up - down) / 2e-6) < 1e-6
+
+
 def test_batchnorm_mode_and_axis_errors():
     with pytest.raises(ValueError, match="mode"):
         BatchNormalization(mode=2)
@@ -120,3 +173,7 @@ def test_batchnorm_mode_and_axis_errors():
         BatchNormalization(axis=3)(Input(shape=(4,)))
     with pytest.raises(ValueError, match="defined dimension"):
         BatchNormalization()(Input(shape=(None,)))
+    with pytest.raises(ValueError, match="Duplicate axis"):
+        BatchNormalization(axis=[2, -1])(Input(shape=(2, 3)))
+    with pytest.raises(ValueError, match="Duplicate axis"):
+        LayerNormalization(axis=[2, -1])(Input(shape=(2, 3)))

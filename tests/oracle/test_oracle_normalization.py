@@ -14,6 +14,13 @@ BN_CASES = [
     ({"scale": False, "epsilon": 1e-2}, (2, 2, 4)),
     ({"axis": 1}, (4, 2, 2)),
     ({}, (2, 2, 2, 3)),
+    ({"center": False, "scale": False}, (3,)),
+    ({"axis": -2}, (3, 2)),
+    ({"axis": 1, "momentum": 0.5, "epsilon": 1e-4}, (3, 2, 2, 2)),  # channels_first Conv3D
+    ({"axis": 3}, (2, 2, 3)),
+    # several axes: tf.keras's full-rank weights (1, 3, 1, 4); axes kept in the order given
+    ({"axis": [1, 3]}, (3, 2, 4)),
+    ({"axis": [3, 1]}, (3, 2, 4)),
 ]
 
 
@@ -37,6 +44,7 @@ def test_batchnorm_inference_and_config(kwargs, shape):
     ou.assert_same_predictions(km, tm, x)
     ou.assert_same_counts(km, tm)
     ou.assert_same_layer_configs(km, tm)
+    ou.assert_same_gradients(km, tm, x)  # inference: moving statistics are constants
 
 
 @pytest.mark.parametrize("kwargs, shape", BN_CASES)
@@ -49,7 +57,8 @@ def test_batchnorm_training_outputs_moving_stats_and_gradients(kwargs, shape, tf
     r = np.random.default_rng(1).standard_normal(x.shape).astype("float32")
     with GradientTape() as tape:
         xv = tape.watch(x)
-        k_loss = ops.sum(ops.multiply(km(xv, training=True), r))
+        k_out = km(xv, training=True)
+        k_loss = ops.sum(ops.multiply(k_out, r))
     k_grads = tape.gradient(k_loss, [xv] + km.trainable_weights)
     tx = tf.constant(x)
     with tf.GradientTape() as ttape:
@@ -57,6 +66,8 @@ def test_batchnorm_training_outputs_moving_stats_and_gradients(kwargs, shape, tf
         t_out = tm(tx, training=True)
         t_loss = tf.reduce_sum(t_out * r)
     t_grads = ttape.gradient(t_loss, [tx] + tm.trainable_weights)
+    # the training-mode outputs themselves (batch statistics)
+    np.testing.assert_allclose(ou._np(k_out), t_out.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(float(k_loss), float(t_loss), rtol=1e-4, atol=1e-4)
     for a, b in zip(k_grads, t_grads):
         np.testing.assert_allclose(np.asarray(a), b.numpy(), rtol=1e-4, atol=1e-4)
@@ -71,6 +82,14 @@ def test_batchnorm_training_outputs_moving_stats_and_gradients(kwargs, shape, tf
         ({"axis": [1, 2]}, (3, 4)),
         ({"center": False}, (2, 6)),
         ({"epsilon": 1e-5}, (4,)),
+        ({"scale": False}, (5,)),
+        ({"center": False, "scale": False}, (4,)),
+        ({"axis": 1}, (3, 4)),
+        ({"axis": -2}, (3, 4)),
+        ({}, (3, 2, 4)),
+        ({"axis": [1, 2, 3]}, (2, 3, 2)),
+        # axes in a non-sorted order: weights (4, 2), reshaped (not transposed) by tf.keras
+        ({"axis": [-1, -3], "epsilon": 0.1}, (2, 3, 4)),
     ],
 )
 def test_layernorm_matches(kwargs, shape):

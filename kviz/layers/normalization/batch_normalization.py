@@ -99,7 +99,11 @@ class BatchNormalization(Layer):
                     f"Invalid axis: {a} for BatchNormalization on an input of rank {ndim}"
                 )
             out.append(a % ndim)
-        return sorted(out)
+        if len(set(out)) != len(out):
+            raise ValueError(
+                f"Duplicate axis: {tuple(out)} in BatchNormalization(axis={self.axis})"
+            )
+        return out  # in the order given, as tf.keras keeps them
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -112,7 +116,12 @@ class BatchNormalization(Layer):
                 )
         self._norm_axes = axes
         self.axis = list(axes)  # tf.keras stores the resolved axes after build
-        shape = tuple(input_shape[a] for a in axes)
+        # weights: (channels,) for one axis; for several, tf.keras's full-rank shape with 1 on
+        # the other axes (batch included), e.g. axis=[1, 3] on (N, H, W, C): (1, H, 1, C)
+        shape = (input_shape[axes[0]],)
+        if len(axes) > 1:
+            shape = tuple(input_shape[i] if i in axes else 1 for i in range(ndim))
+        self._stat_shape = tuple(input_shape[a] for a in sorted(axes))  # ops.moments' shape
         self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in axes})
         self.gamma = (
             self.add_weight(
@@ -152,9 +161,11 @@ class BatchNormalization(Layer):
         return tuple(i for i in range(ndim) if i not in self._norm_axes)
 
     def _param(self, weight, fill, dtype):
-        if weight is not None:
-            return weight
-        return np.full(self.moving_mean.shape, fill, dtype=dtype)
+        if weight is None:
+            return np.full(self._stat_shape, fill, dtype=dtype)
+        if tuple(weight.shape) != self._stat_shape:  # several axes: full-rank weights
+            return ops.reshape(weight, self._stat_shape)
+        return weight
 
     def call(self, inputs, training=None):
         x = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
@@ -168,9 +179,10 @@ class BatchNormalization(Layer):
             n = x.size // max(mean.size, 1)
             moving_var_update = var * (n / max(n - 1, 1)) if self._fused_like else var
             m = self.momentum
-            self.moving_mean.assign(self.moving_mean.data * m + mean * (1.0 - m))
+            wshape = self.moving_mean.shape
+            self.moving_mean.assign(self.moving_mean.data * m + mean.reshape(wshape) * (1.0 - m))
             self.moving_variance.assign(
-                self.moving_variance.data * m + moving_var_update * (1.0 - m)
+                self.moving_variance.data * m + moving_var_update.reshape(wshape) * (1.0 - m)
             )
             return out
         shape = tuple(1 if i in reduce_axes else d for i, d in enumerate(x.shape))

@@ -49,9 +49,14 @@ class LayerNormalization(Layer):
                 raise ValueError(
                     f"Invalid axis: {a} for LayerNormalization on an input of rank {ndim}"
                 )
-        self._axes = tuple(sorted(a % ndim for a in axes))
-        self.axis = list(self._axes)  # tf.keras stores the resolved axes after build
-        shape = tuple(input_shape[a] for a in self._axes)
+        resolved = [a % ndim for a in axes]
+        if len(set(resolved)) != len(resolved):
+            raise ValueError(f"Duplicate axis: {tuple(resolved)} in LayerNormalization")
+        self._axes = tuple(sorted(resolved))
+        # tf.keras stores the resolved axes in the order given, and its weights have the
+        # sizes of those axes in that order (reshaped, not transposed, to broadcast)
+        self.axis = resolved
+        shape = tuple(input_shape[a] for a in resolved)
         self._param_shape = tuple(input_shape[i] if i in self._axes else 1 for i in range(ndim))
         self._param_shape = self._param_shape[1:] if ndim > 1 else self._param_shape
         self.gamma = (
