@@ -1,4 +1,5 @@
-"""The README's main job: ``python -m kviz.demo`` trains a model that separates two spirals."""
+"""The no-browser demo named in the README: ``python -m kviz.demo`` trains a model that separates
+two spirals (the README's main job opens the teaching notebooks; Binder's postBuild runs the demo)."""
 
 from kviz import demo
 

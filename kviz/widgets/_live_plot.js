@@ -482,7 +482,9 @@ function render({ model, el }) {
     efill.style.width = Math.round(100 * (prog.epoch_fraction ?? 0)) + "%";
     bar.setAttribute("aria-valuenow", String(pct));
     if (status === "done") {
-      text.textContent = `done: ${epochs} epoch(s) in ${fmtTime(prog.elapsed)}`;
+      const run = prog.epochs_run ?? epochs;
+      const early = prog.stopped_early ? ` (stopped early; ${prog.planned} planned)` : "";
+      text.textContent = `done: ${run} epoch(s) in ${fmtTime(prog.elapsed)}${early}`;
     } else if (prog.text) {
       const step = prog.steps ? `${prog.step}/${prog.steps}` : `${prog.step} batches`;
       text.textContent = `Epoch ${prog.epoch + 1}/${epochs} \u00b7 ${step} \u00b7 ETA ${fmtTime(prog.epoch_eta)} (fit ${fmtTime(prog.eta)})`;

@@ -342,6 +342,7 @@ class LivePlot(Callback):
         self.log.begin(epochs=self.params.get("epochs"), steps=self.params.get("steps"))
         self._t0 = self.clock()
         self._first_epoch = None
+        self._finished = False
         self._epoch_offset = len(next(iter(self.log.epoch.values()), ([], []))[0])
         if self.text_mode:
             return
@@ -388,6 +389,7 @@ class LivePlot(Callback):
             if self.save_to is not None and self.final_png is not None:
                 print(f"LivePlot: final figure saved to {self.save_to}", file=self._out)
             return
+        self._finished = True
         w = self.widget
         with w.hold_sync():
             self._flush(checkpoint=True, hold=False)
@@ -417,6 +419,18 @@ class LivePlot(Callback):
             + (f" - {self._step}/{p['steps']}" if p["steps"] else f" - {self._step} batches")
             + f" - ETA {format_seconds(p['epoch_eta'])} (fit {format_seconds(p['eta'])})"
         )
+        if getattr(self, "_finished", False):
+            # the fit is over: the bar is full, and it says how many epochs really ran
+            # (EarlyStopping / TerminateOnNaN end a fit before params['epochs'])
+            run = self._epoch - first + 1 if self._first_epoch is not None else 0
+            planned = epochs - first
+            p.update(fraction=1.0, epoch_fraction=1.0, epoch_eta=0.0, eta=0.0)
+            p["epochs_run"] = run
+            p["planned"] = planned
+            p["stopped_early"] = run < planned
+            p["text"] = f"done: {run} epoch(s)" + (
+                f" (stopped early; {planned} planned)" if run < planned else ""
+            )
         return p
 
     def _flush(self, checkpoint=False, hold=True):

@@ -338,3 +338,25 @@ def test_doctests(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_done_state_counts_the_epochs_that_ran_when_training_stops_early(shown):
+    x, y = _data()
+    plot = LivePlot(mode="widget", clock=FakeClock(0.1))
+    stop_after_two = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: setattr(m, "stop_training", epoch >= 1)
+    )
+    m = _model()
+    m.fit(x, y, epochs=10, batch_size=8, verbose=0, callbacks=[plot, stop_after_two])
+    w = plot.widget
+    assert w.status == "done"
+    assert w.progress["fraction"] == 1.0
+    assert w.progress["epochs_run"] == 2
+    assert w.progress["planned"] == 10
+    assert w.progress["stopped_early"] is True
+    assert w.progress["text"] == "done: 2 epoch(s) (stopped early; 10 planned)"
+    # a fit that runs all its epochs is not "stopped early"
+    plot2 = LivePlot(mode="widget", clock=FakeClock(0.1))
+    _model().fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[plot2])
+    assert plot2.widget.progress["epochs_run"] == 2
+    assert plot2.widget.progress["stopped_early"] is False
