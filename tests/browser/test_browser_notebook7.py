@@ -74,6 +74,9 @@ def test_model_graph_and_live_plot_in_notebook7(notebook7, browser, tmp_path):
             timeout=120_000,
         )
         first = page.evaluate(POINTS)
+        # keep hold of the drawn curve: updates must move this very element, not redraw it
+        line = f"{LP} polyline.kviz-lp-train-batch"
+        page.evaluate(f"() => {{ window.kvizLine = document.querySelector('{line}'); }}")
         expect(page.locator(f"{LP} [role=progressbar]")).to_be_visible()
         assert "ETA" in page.locator(f"{LP} .kviz-lp-text").inner_text()
         page.locator(LP).screenshot(path=str(tmp_path / "1-live-plot-during-fit.png"))
@@ -84,6 +87,14 @@ def test_model_graph_and_live_plot_in_notebook7(notebook7, browser, tmp_path):
             timeout=60_000,
         )
         assert page.evaluate(POINTS)[0] > first[0] > 0
+        # ... by moving the very curve drawn first (no clear-and-redraw while fit runs; at
+        # the end the output is replaced once, to hold the final figure)
+        same, vertices = page.evaluate(
+            f"""() => [window.kvizLine.isConnected
+                       && window.kvizLine === document.querySelector('{line}'),
+                       window.kvizLine.getAttribute('points').trim().split(/\\s+/).length]"""
+        )
+        assert same and vertices > first[0] // 2, (same, vertices, first)
 
         # at the end: every point, and the final figure
         wait_kernel_idle(page)
