@@ -244,6 +244,47 @@ def test_conv_lstm2d(name, tk):
     ou.check_layer_pair(make, shape, gradients=True)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"filters": 2, "kernel_size": 2},
+        {
+            "filters": 2,
+            "kernel_size": 3,
+            "padding": "same",
+            "return_sequences": True,
+            "go_backwards": True,
+        },
+    ],  # fmt: skip
+)
+def test_conv_lstm2d_channels_first(kw, tk):
+    """kviz's channels_first ConvLSTM2D vs tf-keras's channels_last one between two Permutes
+    (TensorFlow's CPU convolutions refuse NCHW); configs compared on unbuilt layers."""
+    import kviz
+
+    shape_first = (3, 2, 4, 5)  # (time, channels, rows, cols)
+    seq = kw.get("return_sequences", False)
+
+    def build_tf(keras):
+        inp = keras.layers.Input(shape_first)
+        h = keras.layers.Permute((1, 3, 4, 2))(inp)
+        h = keras.layers.ConvLSTM2D(**kw)(h)
+        return keras.models.Model(inp, keras.layers.Permute((1, 4, 2, 3) if seq else (3, 1, 2))(h))
+
+    kviz.backend.clear_session()
+    inp = kviz.layers.Input(shape_first)
+    km = kviz.models.Model(inp, kviz.layers.ConvLSTM2D(**kw, data_format="channels_first")(inp))
+    tm = build_tf(tk)
+    ou.randomize_weights(km)
+    tm.layers[2].set_weights(km.layers[1].get_weights())
+    x = ou.random_input(shape_first, batch=2)
+    ou.assert_same_predictions(km, tm, x)
+    ou.assert_same_gradients(km, tm, x)
+    t_layer = tk.layers.ConvLSTM2D(**kw, data_format="channels_first")
+    k_config = km.layers[1].get_config() | {"name": t_layer.name}
+    assert not ou.config_differences(k_config, t_layer.get_config(), "ConvLSTM2D")
+
+
 # ----------------------------------------------------------------------------------- masks
 def _embedding_model(rnn):
     def build(keras):
