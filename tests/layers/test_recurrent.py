@@ -512,6 +512,46 @@ def test_conv_lstm2d_contract_and_channels_first():
     assert np.any(seq.states[0].numpy())
 
 
+CONV_LSTM_CASES = {
+    "valid_sigmoid": ({"filters": 2, "kernel_size": 2, "recurrent_activation": "sigmoid"},
+                      (None, 3, 3, 2)),
+    "strides_back": ({"filters": 2, "kernel_size": 2, "strides": 2, "go_backwards": True},
+                     (None, 2, 2, 2)),
+    "dilation_same_nobias": ({"filters": 2, "kernel_size": 2, "dilation_rate": 2,
+                              "padding": "same", "use_bias": False}, (None, 4, 4, 2)),
+    "dropouts": ({"filters": 2, "kernel_size": 2, "dropout": 0.3, "recurrent_dropout": 0.3},
+                 (None, 3, 3, 2)),
+    "channels_first": ({"filters": 2, "kernel_size": 2, "data_format": "channels_first"},
+                       (None, 2, 3, 1)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CONV_LSTM_CASES))
+def test_conv_lstm2d_contract_options(name):
+    kw, out = CONV_LSTM_CASES[name]
+    shape = (2, 3, 2, 4, 4) if kw.get("data_format") == "channels_first" else (2, 3, 4, 4, 2)
+    if name == "channels_first":
+        out = (None, 2, 3, 3)
+    n = 3 if kw.get("use_bias", True) else 2
+    check_layer(L.ConvLSTM2D, kw, input_shape=shape, expected_output_shape=out,
+                expected_num_weights=n)  # fmt: skip
+
+
+@pytest.mark.parametrize("cls,n_states", [(L.SimpleRNN, 1), (L.LSTM, 2), (L.GRU, 1)])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_return_state_contract(cls, n_states, return_sequences):
+    out = (None, 4, 3) if return_sequences else (None, 3)
+    check_layer(cls, {"units": 3, "return_state": True, "return_sequences": return_sequences},
+                input_shape=(2, 4, 3), expected_output_shape=[out] + [(None, 3)] * n_states)  # fmt: skip
+
+
+def test_conv_lstm2d_return_state_contract():
+    check_layer(L.ConvLSTM2D, {"filters": 2, "kernel_size": 3, "padding": "same",
+                               "return_sequences": True, "return_state": True},
+                input_shape=(2, 3, 4, 4, 1),
+                expected_output_shape=[(None, 3, 4, 4, 2), (None, 4, 4, 2), (None, 4, 4, 2)])  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "module",
     [

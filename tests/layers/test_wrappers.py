@@ -128,6 +128,17 @@ def test_bidirectional_contract(cls, merge_mode):
     _gradcheck(L.Bidirectional, kw, layer, [X], False, None, 1e-4, 1e-5)
 
 
+def test_bidirectional_merge_mode_none_contract():
+    kw = {"layer": L.GRU(3, return_sequences=True, reset_after=False), "merge_mode": None}
+    check_layer(L.Bidirectional, kw, input_shape=(2, 4, 3),
+                expected_output_shape=[(None, 4, 3), (None, 4, 3)], gradcheck=False)  # fmt: skip
+    layer = L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=False), merge_mode=None)
+    layer(X)
+    kw64 = {"layer": L.GRU(3, return_sequences=True, reset_after=False, dtype="float64"),
+            "merge_mode": None}  # fmt: skip
+    _gradcheck(L.Bidirectional, kw64, layer, [X], False, None, 1e-4, 1e-5)
+
+
 def test_bidirectional_is_forward_plus_reversed_backward():
     layer = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode=None)
     fw, bw = layer(X)
