@@ -485,6 +485,77 @@ def test_stateful_across_batches(name, tk, tf):
     ou.assert_same_predictions(km, tm, x1)  # reset: back to zero states
 
 
+def _stateful_stack(keras):
+    return keras.models.Sequential(
+        [
+            keras.layers.LSTM(4, stateful=True, return_sequences=True, batch_input_shape=(2, 4, 3)),
+            keras.layers.GRU(
+                3, stateful=True, reset_after=False, go_backwards=True, return_sequences=True
+            ),
+            keras.layers.SimpleRNN(2, stateful=True),
+        ]
+    )
+
+
+def _stateful_conv_lstm(keras):
+    return keras.models.Sequential(
+        [
+            keras.layers.ConvLSTM2D(
+                2, 2, padding="same", stateful=True, batch_input_shape=(2, 2, 3, 3, 1)
+            )
+        ]
+    )
+
+
+def _stateful_cells(keras):
+    cells = [keras.layers.LSTMCell(3), keras.layers.GRUCell(2)]
+    return keras.models.Sequential(
+        [keras.layers.RNN(cells, stateful=True, batch_input_shape=(2, 4, 3))]
+    )
+
+
+STATEFUL_SEQUENTIAL = {
+    "stack": (_stateful_stack, (4, 3)),
+    "conv_lstm2d": (_stateful_conv_lstm, (2, 3, 3, 1)),
+    "rnn_stacked_cells": (_stateful_cells, (4, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL_SEQUENTIAL))
+def test_stateful_sequential_batch_input_shape(name, tk, tf):
+    """Sequential models declared with ``batch_input_shape``: states carried over three
+    batches, ``model.reset_states()``, then gradients from carried states."""
+    from kviz import ops
+    from kviz.autodiff import GradientTape
+
+    build, shape = STATEFUL_SEQUENTIAL[name]
+    km, tm = ou.build_pair(build)
+    xs = [ou.random_input(shape, batch=2, seed=s) for s in (1, 2, 3)]
+    for x in xs:
+        ou.assert_same_predictions(km, tm, x)
+    km.reset_states()
+    tm.reset_states()
+    ou.assert_same_predictions(km, tm, xs[0])  # from zero states again, then carried
+    r = np.random.default_rng(0).standard_normal(ou.kviz_predict(km, xs[1])[0].shape)
+    r = r.astype("float32")
+    km.reset_states()
+    tm.reset_states()
+    km.predict(xs[0])
+    tm(tf.constant(xs[0]))
+    with GradientTape() as tape:
+        xv = tape.watch(xs[1])
+        loss = ops.sum(ops.multiply(km(xv), r))
+    k_grads = tape.gradient(loss, [xv] + km.trainable_weights)
+    tx = tf.constant(xs[1])
+    with tf.GradientTape() as ttape:
+        ttape.watch(tx)
+        t_loss = tf.reduce_sum(tm(tx) * r)
+    t_grads = ttape.gradient(t_loss, [tx] + tm.trainable_weights)
+    assert len(k_grads) == len(t_grads)
+    for a, b in zip(k_grads, t_grads, strict=True):
+        np.testing.assert_allclose(ou._np(a), b.numpy(), rtol=1e-4, atol=1e-4)
+
+
 # ------------------------------------------------------------------------ TimeDistributed
 def test_time_distributed_over_sequential_model(tk):
     def build(keras):
