@@ -75,6 +75,23 @@ def test_batchnorm_training_outputs_moving_stats_and_gradients(kwargs, shape, tf
         np.testing.assert_allclose(kw, tw, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("kwargs, shape", [({}, (3,)), ({"axis": 1}, (4, 2, 2))])
+def test_frozen_batchnorm_runs_in_inference_mode_when_training(kwargs, shape, tf):
+    """tf.keras 2: a BatchNormalization with trainable=False uses its moving statistics even
+    in training mode, and does not update them."""
+    km, tm = _pair(kwargs, shape)
+    km.layers[1].trainable = False
+    tm.layers[1].trainable = False
+    x = ou.random_input(shape, batch=6)
+    before = km.layers[1].get_weights()
+    k_out = ou._np(km(x, training=True))
+    t_out = tm(tf.constant(x), training=True).numpy()
+    np.testing.assert_allclose(k_out, t_out, rtol=1e-5, atol=1e-5)
+    for a, b, c in zip(km.layers[1].get_weights(), tm.layers[1].get_weights(), before):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "kwargs, shape",
     [
