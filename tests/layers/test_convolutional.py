@@ -113,7 +113,12 @@ CONV_CASES = [
         (1, 4, 3, 5, 1),
         (None, 2, 2, 3, 2),
     ),
-]
+    (Conv3D, {"filters": 2, "kernel_size": 2, "dilation_rate": 2}, (1, 4, 4, 4, 1),
+     (None, 2, 2, 2, 2)),
+    (Conv3D, {"filters": 4, "kernel_size": 2, "groups": 2}, (1, 3, 3, 3, 4), (None, 2, 2, 2, 4)),
+    (Conv1D, {"filters": 2, "kernel_size": 3, "padding": "causal", "strides": 2}, (2, 7, 2),
+     (None, 4, 2)),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("cls,kw,shape,out", CONV_CASES)
@@ -288,7 +293,11 @@ TRANSPOSE_CASES = [
         (1, 2, 2, 3, 1),
         (None, 4, 4, 6, 2),
     ),
-]
+    (Conv1DTranspose, {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1},
+     (2, 4, 3), (None, 10, 2)),
+    (Conv3DTranspose, {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same",
+                       "output_padding": 1}, (1, 2, 2, 2, 1), (None, 4, 4, 4, 2)),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("cls,kw,shape,out", TRANSPOSE_CASES)

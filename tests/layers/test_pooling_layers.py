@@ -94,6 +94,27 @@ def test_pooling_channels_first(mode, cls):
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "mode,cls,kw,shape,out",
+    [
+        ("max", MaxPooling1D, {"pool_size": 2, "strides": 1}, (2, 3, 5), (None, 3, 4)),
+        ("avg", AveragePooling1D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 2, 7),
+         (None, 2, 4)),
+        ("max", MaxPooling3D, {"pool_size": (1, 2, 2), "padding": "same"}, (1, 2, 2, 3, 3),
+         (None, 2, 2, 2, 2)),
+        ("avg", AveragePooling3D, {"pool_size": 2, "strides": 1}, (1, 2, 3, 3, 3),
+         (None, 2, 2, 2, 2)),
+    ],
+)  # fmt: skip
+def test_pooling_1d_3d_channels_first(mode, cls, kw, shape, out):
+    kw = dict(kw, data_format="channels_first")
+    y = check_layer(cls, kw, input_shape=shape, expected_output_shape=out)
+    x = make_input(shape, seed=0).astype("float64")
+    ref = pool_loop(x, kw["pool_size"], kw.get("strides"), kw.get("padding", "valid"), mode,
+                    channels_first=True)  # fmt: skip
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-6)
+
+
 def test_pooling_config_defaults_and_aliases():
     cfg = MaxPooling2D().get_config()
     assert set(cfg) == {
