@@ -163,7 +163,9 @@ def open_notebook(lab, browser, name: str, cells: list[str], viewport=(1400, 100
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.kviz_errors = errors
-    page.goto(f"{url}/lab/tree/{name}?token={token}")
+    # a workspace of its own: JupyterLab would otherwise reopen the notebooks of earlier tests
+    # (same server) and run-all could hit one of those instead of this one
+    page.goto(f"{url}/lab/workspaces/{Path(name).stem}/tree/{name}?token={token}")
     page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first.wait_for(
         timeout=120_000
     )
