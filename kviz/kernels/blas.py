@@ -13,7 +13,8 @@ The policy, decided once, here (measurements in ``docs/performance.md``):
   other processes used recently** (sampled from ``/proc/stat`` at most every
   :data:`SAMPLE_SECONDS`). On an idle 2-core machine that is 2 threads (a W1 epoch's products
   ~1.9x faster); on a busy one it is 1. The count goes back to :func:`compute_threads` right
-  after the product, so small products (an LSTM step) never wait for a second thread.
+  after the product, so small products (an LSTM step) never wait for a second thread, and
+  :func:`quiesce` stops OpenBLAS's spinning workers before kviz's own chunk workers start.
 * Numba kernels are serial (``kviz.kernels.jit``: no ``parallel``), so no Numba thread pool
   ever competes with BLAS. Coarse parallelism (whole chunks of a convolution's batch on two
   workers, each with one BLAS thread) lives in ``kviz.kernels.threads``.
@@ -62,6 +63,7 @@ __all__ = [
     "set_compute_threads",
     "wide_threads",
     "idle_cores",
+    "quiesce",
     "matmul",
     "background_cores",
     "get_blas_threads",
@@ -279,11 +281,43 @@ def matmul(a, b, out=None):
             if n != base:
                 setter = _state["lib"][1]
                 setter(n)
+                _state["spinning"] = True
                 try:
                     return np.matmul(a, b, out=out)
                 finally:
                     setter(base)
     return np.matmul(a, b, out=out)
+
+
+def quiesce():
+    """Stop OpenBLAS's idle worker threads if a product used them since the last call.
+
+    After a multi-threaded product OpenBLAS's workers spin (yielding) for ~0.1 s waiting for
+    more work, even with the thread count set back to 1. kviz's own chunk workers
+    (:mod:`kviz.kernels.threads`) call this before they start, so that they do not share the
+    cores with spinning BLAS threads (measured: a convolution's backward pass on 2 workers lost
+    most of its parallel speed-up that way). OpenBLAS starts its workers again, lazily, at the
+    next multi-threaded product (~0.1 ms). A no-op where the library has no
+    ``blas_thread_shutdown_`` (MKL, other BLAS) or nothing ran multi-threaded."""
+    if not _state.get("spinning"):
+        return
+    _state["spinning"] = False
+    fn = _state.get("shutdown", False)
+    if fn is False:
+        fn = None
+        lib = _find()
+        if lib is not None and "openblas" in lib[0].lower():
+            import ctypes
+
+            for path in _candidate_libraries():
+                if os.path.basename(path) == lib[0]:
+                    fn = getattr(ctypes.CDLL(path), "blas_thread_shutdown_", None)
+                    if fn is not None:
+                        fn.argtypes, fn.restype = [], ctypes.c_int
+                    break
+        _state["shutdown"] = fn
+    if fn is not None:
+        fn()
 
 
 # ----------------------------------------------------------------------------- allocator

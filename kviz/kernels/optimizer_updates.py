@@ -78,8 +78,9 @@ def _flat(a):
     return a.reshape(-1)
 
 
-#: Weights with at least this many values are updated in chunks on the worker pool.
-MIN_SPLIT = 1 << 18
+#: Weights with at least this many values are updated in chunks on the worker pool (smaller
+#: ones gain less than it costs to wake the workers after multi-threaded BLAS products).
+MIN_SPLIT = 1 << 20
 
 
 def _run(kernel, arrays, *scalars):

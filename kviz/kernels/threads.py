@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from kviz.kernels.blas import idle_cores
+from kviz.kernels.blas import idle_cores, quiesce
 
 __all__ = [
     "num_workers", "set_num_workers", "active_workers", "blas_threads", "run_chunks", "workspace",
@@ -166,6 +166,7 @@ def run_chunks(fn, chunks):
     with blas_threads(1):
         if len(chunks) == 1 or active_workers() == 1:
             return [fn(a, b) for a, b in chunks]
+        quiesce()  # no spinning BLAS workers next to ours
         return list(_pool().map(lambda ab: fn(*ab), chunks))
 
 

@@ -189,3 +189,17 @@ def test_tune_allocator_once(policy):
     first = policy.tune_allocator()
     assert isinstance(first, bool)
     assert policy.tune_allocator() is first
+
+
+@needs_blas
+def test_quiesce_after_wide_products(auto):
+    big = np.ones((128, 256), "float32"), np.ones((256, 256), "float32")
+    with auto.compute():
+        _load(auto, 0.0)
+        auto.matmul(*big)
+        assert auto._state.get("spinning")
+        auto.quiesce()  # OpenBLAS's workers stopped; they come back at the next wide product
+        assert not auto._state["spinning"]
+        auto.quiesce()  # nothing to do
+        _load(auto, 0.0)
+        np.testing.assert_array_equal(auto.matmul(*big), np.full((128, 256), 256, "float32"))
