@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+sys.path.insert(0, str(Path(__file__).parent))
+from _notebook_cells import build_notebook, main  # noqa: E402
 
 NOTEBOOK = Path(__file__).with_name("03_inside_a_cnn.ipynb")
 
@@ -461,30 +461,8 @@ print("same image as maximize_activation:", np.allclose(image[0], same, atol=1e-
 
 def build():
     """The notebook as an ``nbformat`` node: no outputs, deterministic cell ids."""
-    cells = []
-    for i, (kind, source) in enumerate(CELLS):
-        make = new_markdown_cell if kind == "md" else new_code_cell
-        cells.append(make(source, id=f"cell-{i:02d}"))
-    return new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {
-                "display_name": "Python 3 (ipykernel)",
-                "language": "python",
-                "name": "python3",
-            },
-            "language_info": {"name": "python"},
-        },
-    )
-
-
-def main(argv=None):
-    nb = build()
-    nbformat.validate(nb)
-    NOTEBOOK.write_text(nbformat.writes(nb), encoding="utf-8")
-    print(f"wrote {NOTEBOOK}")
-    return 0
+    return build_notebook(CELLS)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(NOTEBOOK, build))
