@@ -10,6 +10,7 @@ whole session; so is the browser. Recipe: ``../shared/TESTING-RECIPES.md`` (a).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -69,17 +70,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """A running JupyterLab server: yields ``(url, token, notebook_dir)``."""
-    _require()
-    root = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def jupyter_server(root: Path, app: str, app_args: list[str]):
+    """Start ``python -m <app>`` (``jupyterlab`` or ``notebook``) isolated under ``root`` and
+    yield ``(url, token, notebook_dir)`` once it answers; stop it afterwards."""
     nbdir = root / "nb"
     nbdir.mkdir()
-    (root / "cfg" / "labconfig").mkdir(parents=True)
-    (root / "cfg" / "labconfig" / "page_config.json").write_text(
-        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
-    )
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(root / "cfg"),
@@ -90,42 +86,48 @@ def lab(tmp_path_factory):
         PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
     port, token = _free_port(), "kviztoken"
-    log = open(root / "lab.log", "w")
+    logfile = root / f"{app}.log"
+    log = open(logfile, "w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={nbdir}",
-            f"--LabApp.workspaces_dir={root / 'ws'}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.allow_root=True",
-        ],
+        [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1", f"--port={port}"]
+        + [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={nbdir}"]
+        + ["--ServerApp.allow_root=True", *app_args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(480):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.terminate()
-        pytest.fail("jupyter lab did not start:\n" + (root / "lab.log").read_text())
-    yield url, token, nbdir
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        for _ in range(480):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail(f"{app} did not start:\n" + logfile.read_text())
+        yield url, token, nbdir
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """A running JupyterLab server: yields ``(url, token, notebook_dir)``."""
+    _require()
+    root = tmp_path_factory.mktemp("lab")
+    (root / "cfg" / "labconfig").mkdir(parents=True)
+    (root / "cfg" / "labconfig" / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
+    )
+    args = [f"--LabApp.workspaces_dir={root / 'ws'}", "--LabApp.expose_app_in_browser=True"]
+    with jupyter_server(root, "jupyterlab", args) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

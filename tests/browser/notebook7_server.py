@@ -12,13 +12,9 @@ in the classic one-notebook-per-tab layout, served by the ``notebook`` package
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from conftest import REPO, _free_port, _require, write_notebook
+from conftest import _require, jupyter_server, write_notebook
 
 # Notebook 7's own shortcut-settings plugin throws this on start-up (in its bundle
 # ``notebook_core``) whatever the notebook holds; it is not the widgets' doing.
@@ -44,53 +40,9 @@ def notebook7_server(tmp_path_factory):
     """A running Notebook 7 server: yields ``(url, token, notebook_dir)``."""
     _require_notebook7()
     root = tmp_path_factory.mktemp("notebook7")
-    nbdir = root / "nb"
-    nbdir.mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(root / "cfg"),
-        JUPYTER_DATA_DIR=str(root / "data"),
-        JUPYTER_RUNTIME_DIR=str(root / "rt"),
-        IPYTHONDIR=str(root / "ipy"),
-        MPLBACKEND="module://matplotlib_inline.backend_inline",
-        PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
-    port, token = _free_port(), "kviztoken"
-    log = open(root / "notebook.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "notebook",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={nbdir}",
-            "--JupyterNotebookApp.expose_app_in_browser=True",
-            "--ServerApp.allow_root=True",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(480):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.terminate()
-        pytest.fail("jupyter notebook did not start:\n" + (root / "notebook.log").read_text())
-    yield url, token, nbdir
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    args = ["--JupyterNotebookApp.expose_app_in_browser=True"]
+    with jupyter_server(root, "notebook", args) as server:
+        yield server
 
 
 def open_notebook7(server, browser, name: str, cells: list[str], viewport=(1400, 1400)):
