@@ -166,15 +166,12 @@ def expect_model_graph(page, where, node_ids=MODEL_GRAPH_NODES, timeout=60_000):
     return container
 
 
-# ------------------------------------------------------------------------ fixtures
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory, request):
-    """``{"notebook", "with_state", "without_state", "scripts"}``: the executed notebook of
-    :data:`CELLS` and its two HTML exports (see the module docstring)."""
-    _require()
+def execute_and_export(cells, root: Path, stem: str):
+    """Run ``cells`` as notebook ``root/<stem>.ipynb`` in a kernel of this interpreter (widget
+    state stored) and export it twice: ``(notebook, with_state.html, without_state.html)``;
+    the second export drops the widget state, as JupyterLab's default save does."""
     import nbformat
 
-    root = tmp_path_factory.mktemp("static")
     kernel_dir = root / "kernels"
     (kernel_dir / "python3").mkdir(parents=True)
     spec = {
@@ -184,11 +181,23 @@ def exported(tmp_path_factory, request):
         "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
     }
     (kernel_dir / "python3" / "kernel.json").write_text(json.dumps(spec))
-    nb = execute_notebook(CELLS, root / "widgets.ipynb", kernel_dir)
+    nb = execute_notebook(cells, root / f"{stem}.ipynb", kernel_dir)
     with_state = export_html(nb, root / "with_state.html")
     plain = json.loads(json.dumps(nb))
     plain["metadata"].pop("widgets", None)
     without_state = export_html(nbformat.from_dict(plain), root / "without_state.html")
+    return nb, with_state, without_state
+
+
+# ------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, request):
+    """``{"notebook", "with_state", "without_state", "scripts"}``: the executed notebook of
+    :data:`CELLS` and its two HTML exports (see the module docstring)."""
+    _require()
+
+    root = tmp_path_factory.mktemp("static")
+    nb, with_state, without_state = execute_and_export(CELLS, root, "widgets")
     scripts = widget_scripts(Path(request.config.cache.mkdir("kviz-widget-scripts")))
     return {
         "notebook": nb,

@@ -14,13 +14,11 @@ nbconvert's ``lab`` template (helpers from ``test_static_export.py``):
 from __future__ import annotations
 
 import base64
-import json
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import _require
-from test_static_export import execute_notebook, export_html, open_offline, widget_scripts
+from test_static_export import execute_and_export, open_offline, widget_scripts
 
 CELLS = [
     """\
@@ -53,23 +51,9 @@ EPOCHS, STEPS = 3, 5  # 72 training samples / 16
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, request):
     _require()
-    import nbformat
 
     root = tmp_path_factory.mktemp("static_liveplot")
-    kernel_dir = root / "kernels"
-    (kernel_dir / "python3").mkdir(parents=True)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (kviz tests)",
-        "language": "python",
-        "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
-    }
-    (kernel_dir / "python3" / "kernel.json").write_text(json.dumps(spec))
-    nb = execute_notebook(CELLS, root / "liveplot.ipynb", kernel_dir)
-    with_state = export_html(nb, root / "with_state.html")
-    plain = json.loads(json.dumps(nb))
-    plain["metadata"].pop("widgets", None)
-    without_state = export_html(nbformat.from_dict(plain), root / "without_state.html")
+    nb, with_state, without_state = execute_and_export(CELLS, root, "liveplot")
     return {
         "notebook": nb,
         "with_state": with_state,
