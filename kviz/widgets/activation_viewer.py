@@ -33,7 +33,6 @@ describes the view and ``viewer.save('view.png')`` writes it.
 
 from __future__ import annotations
 
-import base64
 from collections import OrderedDict
 
 import ipywidgets as W
@@ -63,7 +62,7 @@ def _is_recurrent(layer):
     return isinstance(layer, (RNN, Bidirectional))
 
 
-class ActivationViewer(W.VBox):
+class ActivationViewer(pics.PictureSnapshot, W.VBox):
     """A layer dropdown, a sample slider and the picture of that layer's output for the sample.
 
     Args:
@@ -226,20 +225,6 @@ class ActivationViewer(W.VBox):
             f"ActivationViewer of model {self.model.name!r}: layer {ref.key!r} "
             f"({type(ref.layer).__name__}), {self._describe_values()}"
         )
-
-    def __str__(self):
-        return self.text()
-
-    def __repr__(self):
-        return f"<{self.text()}>"
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = dict(data or {})
-        data["text/plain"] = self.text()
-        data["image/png"] = base64.b64encode(self.png()).decode("ascii")
-        return data, metadata
 
 
 __all__ = ["ActivationViewer"]

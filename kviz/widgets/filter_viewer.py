@@ -36,8 +36,6 @@ keeps a PNG of the panels at display time (``image/png`` in the display data); o
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as W
 import numpy as np
 
@@ -77,7 +75,7 @@ def _as_rgb_picture(a, target=128):
     return upscale(a, k)
 
 
-class FilterViewer(W.VBox):
+class FilterViewer(pics.PictureSnapshot, W.VBox):
     """Kernels of a layer, activation maximization, and (with ``x``) saliency / Grad-CAM.
 
     Args:
@@ -354,20 +352,6 @@ class FilterViewer(W.VBox):
                 f"{self.sample.value}"
             )
         return "; ".join(lines)
-
-    def __str__(self):
-        return self.text()
-
-    def __repr__(self):
-        return f"<{self.text()}>"
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = dict(data or {})
-        data["text/plain"] = self.text()
-        data["image/png"] = base64.b64encode(self.png()).decode("ascii")
-        return data, metadata
 
 
 __all__ = ["FilterViewer"]

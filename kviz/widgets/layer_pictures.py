@@ -13,6 +13,7 @@ b'\\x89PNG'
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -231,3 +232,23 @@ __all__ = [
     "side_by_side",
     "stack",
 ]
+
+
+class PictureSnapshot:
+    """Mixin for a picture widget with ``text()`` and ``png()``: ``str``/``repr`` say what it
+    shows, and its display data carries a PNG of the current view beside the widget view, so
+    a saved notebook (or a front end without widgets) still shows the picture."""
+
+    def __str__(self):
+        return self.text()
+
+    def __repr__(self):
+        return f"<{self.text()}>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data or {})
+        data["text/plain"] = self.text()
+        data["image/png"] = base64.b64encode(self.png()).decode("ascii")
+        return data, metadata
