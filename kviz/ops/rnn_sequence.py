@@ -140,7 +140,8 @@ def _row_chunks(batch, k):
     """Batch row ranges for the time loops: one per worker (:mod:`kviz.kernels.threads`) when
     the Numba step kernels run (they release the GIL, as the per-step matrix products do) and
     the batch has at least :data:`MIN_SPLIT_ROWS` rows; else the whole batch in one piece.
-    Rows never interact inside a recurrence, so the split changes no value."""
+    Rows never interact inside a recurrence: the split changes nothing but the rounding of
+    the per-step products (BLAS may round a 16-row product differently from a 32-row one)."""
     workers = active_workers()
     if workers < 2 or batch < MIN_SPLIT_ROWS or not getattr(k, "numba", False):
         return [(0, batch)]
