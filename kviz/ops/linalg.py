@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from kviz.kernels import blas
-from kviz.kernels.threads import active_workers, run_chunks
 from kviz.ops.array import reshape, transpose
 from kviz.ops.core import Primitive, apply, op, unbroadcast
 
@@ -77,18 +76,9 @@ def _dense_bwd(g, out, xs, r, p):
     x2 = x.reshape(-1, x.shape[-1])
     if p and not p.get("need_dx", True):  # a constant input (data): no input gradient
         gx = None
-        gw = blas.matmul(x2.T, g2)
-    elif 2 * x2.size * g2.shape[1] >= blas.WIDE_FLOPS and active_workers() > 1:
-        # both large products side by side on kviz's workers, one BLAS thread each (the same
-        # bits as one after the other; with W2's 9216->128 layer the CNN's step took ~4 ms less:
-        # no 2-thread BLAS product whose spinning threads slow the convolutions' workers)
-        gx, gw = run_chunks(
-            lambda i, _: np.matmul(g2, w.T) if i == 0 else np.matmul(x2.T, g2), [(0, 0), (1, 1)]
-        )
-        gx = gx.reshape(x.shape)
     else:
         gx = blas.matmul(g2, w.T).reshape(x.shape)
-        gw = blas.matmul(x2.T, g2)
+    gw = blas.matmul(x2.T, g2)
     if len(xs) == 3:
         return gx, gw, g2.sum(axis=0)
     return gx, gw
