@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import glob
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -164,10 +165,27 @@ def run_chunks(fn, chunks):
     chunks run serially: chunk-sized products are faster on one thread, and much faster when
     the other cores are busy)."""
     with blas_threads(1):
-        if len(chunks) == 1 or active_workers() == 1:
+        workers = 1 if len(chunks) == 1 else active_workers()
+        if workers == 1:
             return [fn(a, b) for a, b in chunks]
         quiesce()  # no spinning BLAS workers next to ours
-        return list(_pool().map(lambda ab: fn(*ab), chunks))
+        if len(chunks) <= workers:
+            return list(_pool().map(lambda ab: fn(*ab), chunks))
+        # one task per worker, each taking the next chunk until none is left: one hand-off
+        # per worker instead of one per chunk (a pool hand-off costs ~20-60 us; a convolution
+        # has dozens of cache-sized chunks per pass)
+        results = [None] * len(chunks)
+        order = itertools.count()
+
+        def drain():
+            for i in order:
+                if i >= len(chunks):
+                    return
+                results[i] = fn(*chunks[i])
+
+        for future in [_pool().submit(drain) for _ in range(workers)]:
+            future.result()
+        return results
 
 
 def workspace(shape, dtype, slot=0):
