@@ -179,7 +179,6 @@ def test_existing_directory_as_path_is_an_error(tmp_path):
 
 # ------------------------------------------------------------------ real files (kviz.saving)
 def test_real_weights_checkpoint_reloads(tmp_path):
-    pytest.importorskip("kviz.saving", reason="kviz.saving (behind model.save) not written yet")
     model = classifier()
     path = tmp_path / "sub" / "w.{epoch:02d}.h5"
     fit(model, [ModelCheckpoint(str(path), save_weights_only=True)], epochs=2)
@@ -191,7 +190,6 @@ def test_real_weights_checkpoint_reloads(tmp_path):
 
 
 def test_real_best_model_checkpoint_reloads(tmp_path):
-    pytest.importorskip("kviz.saving", reason="kviz.saving (behind model.save) not written yet")
     from cb_helpers import WeightsPerEpoch
 
     from kviz.models import load_model
@@ -210,7 +208,6 @@ def test_real_best_model_checkpoint_reloads(tmp_path):
 
 @pytest.mark.parametrize("name, weights_only", [("m.keras", False), ("w.weights.h5", True)])
 def test_real_keras3_formats(tmp_path, name, weights_only):
-    pytest.importorskip("kviz.saving", reason="kviz.saving (behind model.save) not written yet")
     model = classifier()
     fit(model, [ModelCheckpoint(tmp_path / "out" / name, save_weights_only=weights_only)], epochs=1)
     assert os.listdir(tmp_path / "out") == [name]
