@@ -41,6 +41,7 @@ from kviz.autodiff.tensor import Tensor
 from kviz.kernels import conv as kconv
 from kviz.kernels.elementwise import relu_grad_bias
 from kviz.kernels.threads import num_workers, run_chunks, workspace
+from kviz.ops import conv_winograd
 from kviz.ops.array import reshape, transpose
 from kviz.ops.conv_utils import (
     deconv_output_length,
@@ -151,6 +152,8 @@ def _conv_fwd(x, w, b=None, **p):
     w2 = np.ascontiguousarray(w).reshape(-1, f)
     rows = int(np.prod(p["out"]))
     dtype = np.result_type(x5, w2)
+    if conv_winograd.applies(p, x5, w) and (b is None or np.asarray(b).dtype == dtype):
+        return conv_winograd.forward(x5, w, b, p), None
     out = np.empty((n * rows, f), dtype=dtype)
     if _is_pointwise(p) and groups == 1:
         np.dot(x5.reshape(-1, cin), w2, out=out)
@@ -197,6 +200,10 @@ def _conv_bwd(g, out, xs, r, p):
     dtype = np.result_type(x5, g2)
     dx = None
     with_bias = len(xs) == 3
+    if conv_winograd.applies(p, x5, w) and (not with_bias or np.asarray(xs[2]).dtype == x5.dtype):
+        dx, dw, db = conv_winograd.backward(g, out, x5, w, p, need_dx, with_bias)
+        grads = (None if dx is None else dx.reshape(x.shape), dw)
+        return grads + ((db,) if with_bias else ())
     if _is_pointwise(p) and groups == 1:
         if relu:
             g2 = g2 * (out.reshape(g2.shape) > 0)
