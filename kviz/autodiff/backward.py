@@ -15,6 +15,8 @@ topological order from the target, then vector-Jacobian products in reverse.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from kviz.autodiff.tensor import Tensor
@@ -40,21 +42,40 @@ def _topo_order(root: Tensor) -> list:
     return order
 
 
-def gradients(target, sources, output_gradient=None):
-    """Gradients of ``target`` (summed if not scalar) with respect to each of ``sources``.
+def _sole_reference(holder, key) -> bool:
+    """True when ``holder[key]`` is referenced by ``holder`` and by one local variable of the
+    caller only: not by another gradient, a residual, a forward value, a view or a caller's
+    array. Then it may be handed out (or updated in place) instead of copied. Counted with
+    :func:`sys.getrefcount`; the count this means is measured once on this interpreter, in the
+    same situation (:data:`_SOLE`)."""
+    return sys.getrefcount(holder[key]) <= _SOLE
 
-    A source the target does not depend on gets ``None``, as in TensorFlow.
-    """
-    if not isinstance(target, Tensor):
-        return [None] * len(sources)
-    if type(target.data) is _device.DeviceArray:
-        seed = _device.ones_like(target.data, output_gradient)
-    elif output_gradient is None:
-        seed = np.ones_like(target.data)
-    else:
-        seed = np.asarray(output_gradient, dtype=target.data.dtype)
+
+def _calibrate() -> int:
+    holder = {0: np.empty(1)}
+    local = holder[0]  # noqa: F841  (the caller's one local reference)
+    return sys.getrefcount(holder[0])
+
+
+_SOLE = _calibrate()
+
+
+def _owned(a, dtype) -> bool:
+    """A plain, writable host array of ``dtype`` that owns its memory (not a view)."""
+    return (
+        type(a) is np.ndarray
+        and a.base is None
+        and a.dtype == dtype
+        and a.flags.writeable
+        and a.flags.c_contiguous
+    )
+
+
+def _walk(target, seed, wanted):
+    """The backward pass: the gradients reaching the tensors whose ids are in ``wanted``
+    (keyed by id). A gradient reaching a tensor from several consumers is summed, in place
+    when the running sum is an array this walk made and holds alone."""
     grads = {id(target): seed}
-    wanted = {id(s) for s in sources if isinstance(s, Tensor)}
     found = {}
     for node in reversed(_topo_order(target)):
         g = grads.pop(id(node), None)
@@ -71,13 +92,49 @@ def gradients(target, sources, output_gradient=None):
                 continue
             key = id(parent)
             prev = grads.get(key)
-            grads[key] = pg if prev is None else prev + pg
+            if prev is None:
+                grads[key] = pg
+            elif (
+                type(pg) is np.ndarray
+                and pg.shape == prev.shape
+                and _owned(prev, np.result_type(prev, pg))
+                and _sole_reference(grads, key)
+            ):
+                np.add(prev, pg, out=prev)
+            else:
+                grads[key] = prev + pg
+    return found
+
+
+def gradients(target, sources, output_gradient=None):
+    """Gradients of ``target`` (summed if not scalar) with respect to each of ``sources``.
+
+    A source the target does not depend on gets ``None``, as in TensorFlow. Each gradient is
+    a writable array of the source's dtype that nothing else refers to: backward passes share
+    arrays (the gradient of ``a + b`` is the same array for both) and return read-only
+    broadcast views, which are copied; a gradient the walk made and holds alone (e.g. a dense
+    layer's weight gradient) is returned as it is.
+    """
+    if not isinstance(target, Tensor):
+        return [None] * len(sources)
+    if type(target.data) is _device.DeviceArray:
+        seed = _device.ones_like(target.data, output_gradient)
+    elif output_gradient is None:
+        seed = np.ones_like(target.data)
+    else:
+        seed = np.asarray(output_gradient, dtype=target.data.dtype)
+    found = _walk(target, seed, {id(s) for s in sources if isinstance(s, Tensor)})
+    del seed
     out = []
+    handed = set()
     for s in sources:
-        g = found.get(id(s)) if isinstance(s, Tensor) else None
+        key = id(s)
+        g = found.get(key) if isinstance(s, Tensor) else None
         if g is not None:
-            # a fresh, writable array per source: backward passes share arrays (the gradient of
-            # ``a + b`` is the same array for both) and return read-only broadcast views
-            g = _device.fresh_like(g, s.data) if _device.in_use else np.array(g, s.data.dtype)
+            if _device.in_use:
+                g = _device.fresh_like(g, s.data)
+            elif key in handed or not (_owned(g, s.data.dtype) and _sole_reference(found, key)):
+                g = np.array(g, s.data.dtype)
+            handed.add(key)
         out.append(g)
     return out
