@@ -53,6 +53,9 @@ CONV = [
         (7, 7, 2),
     ),
     ("Conv2D", {"filters": 4, "kernel_size": 3, "groups": 2, "use_bias": False}, (5, 5, 4)),
+    # 16+ channels and filters, 3x3, stride 1: kviz's Winograd F(2x2, 3x3) path
+    ("Conv2D", {"filters": 16, "kernel_size": 3, "activation": "relu"}, (7, 6, 16)),
+    ("Conv2D", {"filters": 20, "kernel_size": 3, "padding": "same"}, (6, 5, 16)),
     ("Conv3D", {"filters": 2, "kernel_size": 2}, (3, 4, 3, 2)),
     (
         "Conv3D",
