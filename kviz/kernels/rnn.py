@@ -52,6 +52,9 @@ only: float64 (finite-difference gradient checks) runs the exact NumPy versions.
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -143,6 +146,72 @@ def _zero(dst):
         dst[k] = 0
 
 
+def _lstm_fwd_row(xb, rb, hp, cp, gb, ab, hb, cb):
+    """One kept row of an LSTM step: activated gates ``gb``, cell ``cb``, ``ab = tanh(cb)``
+    and ``hb``, from the input projection ``xb`` and the recurrent product ``rb``."""
+    units = hb.shape[0]
+    u2, u3 = 2 * units, 3 * units
+    _sigmoid_sum(xb[:u2], rb[:u2], gb[:u2])
+    _tanh_sum(xb[u2:u3], rb[u2:u3], gb[u2:u3])
+    _sigmoid_sum(xb[u3:], rb[u3:], gb[u3:])
+    for j in range(units):
+        cb[j] = gb[units + j] * cp[j] + gb[j] * gb[u2 + j]
+    _tanh1(cb, ab)
+    for j in range(units):
+        hb[j] = gb[u3 + j] * ab[j]
+
+
+def _lstm_bwd_row(dob, has_dout, grb, ghb, gcb, gob, gb, ab, cp, zb):
+    """One kept row of an LSTM step backwards: ``zb`` gets dL/d(pre-activation gates)
+    [i, f, c, o], ``gcb`` the cell gradient passed to the step before; the carries ``ghb``
+    and ``gob`` are used up (zeroed)."""
+    units = ghb.shape[0]
+    u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
+    for j in range(units):
+        dh = ghb[j] + grb[j] + gob[j]
+        if has_dout:
+            dh += dob[j]
+        i, f, g, o, a = gb[j], gb[units + j], gb[u2 + j], gb[u3 + j], ab[j]
+        dc = gcb[j] + dh * o * (one - a * a)
+        zb[j] = dc * g * (i * (one - i))
+        zb[units + j] = dc * cp[j] * (f * (one - f))
+        zb[u2 + j] = dc * i * (one - g * g)
+        zb[u3 + j] = dh * a * (o * (one - o))
+        gcb[j] = dc * f
+    _zero(ghb)
+    _zero(gob)
+
+
+def _masked_bwd_row(dob, has_dout, grb, ghb, gob, zb):
+    """A masked row backwards: no pre-activation gradient; the state and output gradients
+    pass on to the step before."""
+    _zero(zb)
+    for j in range(ghb.shape[0]):
+        ghb[j] += grb[j]
+        if has_dout:
+            gob[j] += dob[j]
+
+
+def _gemm(fn, a, b, c):
+    """``c[...] = a @ b`` for float32 matrices whose rows are contiguous.
+
+    Compiled, this is a direct call of NumPy's own BLAS ``cblas_sgemm`` at address ``fn``
+    (:func:`gemm_address`): the function, arguments and so the bits of ``np.matmul(a, b,
+    out=c)``, from inside a kernel, without the GIL. As a plain function it is that
+    ``np.matmul``."""
+    np.matmul(a, b, out=c)
+
+
+#: The Numba intrinsic behind the compiled ``_gemm`` (made in :func:`_bind`).
+_sgemm_call = None
+
+
+def _gemm_compiled(fn, a, b, c):
+    _sgemm_call(fn, a.shape[0], b.shape[1], a.shape[1], a.ctypes.data, a.strides[0] // 4,
+                b.ctypes.data, b.strides[0] // 4, c.ctypes.data, c.strides[0] // 4)  # fmt: skip
+
+
 _HELPERS = {
     "_copy": _copy,
     "_zero": _zero,
@@ -150,6 +219,9 @@ _HELPERS = {
     "_sigmoid_sum": _sigmoid_sum,
     "_tanh_sum": _tanh_sum,
     "_tanh1": _tanh1,
+    "_lstm_fwd_row": _lstm_fwd_row,
+    "_lstm_bwd_row": _lstm_bwd_row,
+    "_masked_bwd_row": _masked_bwd_row,
 }
 _bound = []
 
@@ -161,7 +233,130 @@ def _bind():
     g = globals()
     for name, fn in _HELPERS.items():
         g[name] = jit()(fn).dispatcher
+    g["_sgemm_call"] = _make_sgemm_call()
+    g["_gemm"] = jit()(_gemm_compiled).dispatcher
     _bound.append(True)
+
+
+# ================================================================ BLAS from inside a kernel
+# The sequence kernels (below) run a whole time loop in one call: per step the recurrent
+# product and the gate maths, with no Python (and no GIL) in between. The product is NumPy's
+# own ``cblas_sgemm``, called through its address: the library, the function and the
+# arguments ``np.matmul`` uses for C-contiguous float32 matrices, hence the same bits.
+# NumPy's wheels bundle OpenBLAS with 64-bit integers and suffixed names; only those
+# (``*cblas_sgemm64_``) are used, and only after a test product agrees with ``np.matmul``
+# bit for bit. Elsewhere (MKL, Accelerate, an LP64 build) :func:`gemm_address` is 0 and
+# :mod:`kviz.ops.rnn_sequence` drives the per-step kernels from Python instead.
+
+_SGEMM_SYMBOLS = ("scipy_cblas_sgemm64_", "cblas_sgemm64_")
+_ROW_MAJOR, _NO_TRANS = 101, 111
+_gemm_state: dict = {}
+
+
+def _blas_libraries():
+    """Loaded shared objects that may be NumPy's BLAS: NumPy's bundled ones first."""
+    base = os.path.dirname(os.path.dirname(np.__file__))
+    paths = sorted(glob.glob(os.path.join(base, "numpy.libs", "*blas*")))
+    paths += sorted(glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "*blas*")))
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.rsplit(None, 1)[-1] if "/" in line else ""
+                if "blas" in os.path.basename(path).lower() and path not in paths:
+                    paths.append(path)
+    except OSError:  # not Linux
+        pass
+    return paths
+
+
+def _sgemm_agrees(fn):
+    """Whether ``fn`` (a ctypes cblas_sgemm with 64-bit integers) gives ``np.matmul``'s bits."""
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
+    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i64, i64, i64, ctypes.c_float,
+                   ptr, i64, ptr, i64, ctypes.c_float, ptr, i64]  # fmt: skip
+    fn.restype = None
+    rng = np.random.default_rng(0)
+    for m, k, n in ((3, 5, 7), (16, 24, 40)):
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        c = np.full((m, n), np.nan, np.float32)
+        fn(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, m, n, k, 1.0, a.ctypes.data, k, b.ctypes.data, n,
+           0.0, c.ctypes.data, n)  # fmt: skip
+        if not np.array_equal(c, np.matmul(a, b)):
+            return False
+    return True
+
+
+def gemm_address() -> int:
+    """The address of NumPy's BLAS ``cblas_sgemm`` (64-bit integers) for the sequence
+    kernels, or 0 where none is found or it does not reproduce ``np.matmul`` exactly.
+    Looked up once; ``KVIZ_RNN_SEQUENCE_KERNELS=0`` forces 0 (the per-step path).
+
+    >>> gemm_address() >= 0
+    True
+    """
+    addr = _gemm_state.get("addr")
+    if addr is None:
+        addr = 0
+        flag = os.environ.get("KVIZ_RNN_SEQUENCE_KERNELS", "").strip().lower()
+        if flag not in ("0", "false", "no", "off"):
+            addr = _find_sgemm()
+        _gemm_state["addr"] = addr
+    return addr
+
+
+def set_gemm_address(addr: int | None) -> None:
+    """Force :func:`gemm_address` (0: no sequence kernels; None: look up again). For tests."""
+    if addr is None:
+        _gemm_state.pop("addr", None)
+    else:
+        _gemm_state["addr"] = int(addr)
+
+
+def _find_sgemm() -> int:
+    for path in _blas_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _SGEMM_SYMBOLS:
+            fn = getattr(lib, name, None)
+            if fn is not None and _sgemm_agrees(fn):
+                return ctypes.cast(fn, ctypes.c_void_p).value or 0
+    return 0
+
+
+def _make_sgemm_call():
+    """A Numba intrinsic ``_sgemm_call(fn, m, n, k, a, lda, b, ldb, c, ldc)`` (addresses and
+    sizes as integers): ``c = a @ b``, row-major, no transposes, through the function
+    pointer ``fn``. The address is a run-time argument, so compiled kernels can be cached."""
+    from llvmlite import ir
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _sgemm_call(typingctx, fn, m, n, k, a, lda, b, ldb, c, ldc):
+        sig = types.void(*([types.intp] * 10))
+
+        def codegen(context, builder, signature, args):
+            fn, m, n, k, a, lda, b, ldb, c, ldc = args
+            i32, i64, f32 = ir.IntType(32), ir.IntType(64), ir.FloatType()
+            pf = f32.as_pointer()
+            fnty = ir.FunctionType(
+                ir.VoidType(), [i32, i32, i32, i64, i64, i64, f32, pf, i64, pf, i64, f32, pf, i64]
+            )
+            call = builder.inttoptr(fn, fnty.as_pointer())
+            builder.call(call, [
+                ir.Constant(i32, _ROW_MAJOR), ir.Constant(i32, _NO_TRANS),
+                ir.Constant(i32, _NO_TRANS), m, n, k, ir.Constant(f32, 1.0),
+                builder.inttoptr(a, pf), lda, builder.inttoptr(b, pf), ldb,
+                ir.Constant(f32, 0.0), builder.inttoptr(c, pf), ldc,
+            ])  # fmt: skip
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return _sgemm_call
 
 
 # ===================================================================================== kernels
@@ -209,23 +404,10 @@ def _simple_bwd(dout, has_dout, ghr, gh, gout, keep, act, h, dz):
 
 @jit()
 def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, c, out):
-    units = h.shape[1]
-    u2, u3 = 2 * units, 3 * units
     for b in range(h.shape[0]):
         if keep[b]:
-            xb, rb, gb = xp[b], rec[b], gates[b]
-            _sigmoid_sum(xb[:u2], rb[:u2], gb[:u2])
-            _tanh_sum(xb[u2:u3], rb[u2:u3], gb[u2:u3])
-            _sigmoid_sum(xb[u3:], rb[u3:], gb[u3:])
-            cb, cp = c[b], c_prev[b]
-            for j in range(units):
-                cb[j] = gb[units + j] * cp[j] + gb[j] * gb[u2 + j]
-            _tanh1(cb, ac[b])
-            hb, ab, ob = h[b], ac[b], out[b]
-            for j in range(units):
-                v = gb[u3 + j] * ab[j]
-                hb[j] = v
-                ob[j] = v
+            _lstm_fwd_row(xp[b], rec[b], h_prev[b], c_prev[b], gates[b], ac[b], h[b], c[b])
+            _copy(out[b], h[b])
         else:
             _copy(h[b], h_prev[b])
             _copy(c[b], c_prev[b])
@@ -236,32 +418,71 @@ def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, 
 def _lstm_bwd(dout, has_dout, ghr, gh, gc, gout, keep, act, ract, gates, ac, c_prev, dz, tmp):
     # tmp: (2, U) scratch (unused; kept for the NumPy version's signature).
     # dz gets dL/d(pre-activation gates) [i, f, c, o].
-    units = gh.shape[1]
-    u2, u3 = 2 * units, 3 * units
-    one = np.float32(1.0)
     for b in range(gh.shape[0]):
-        ghb, gcb, gob = gh[b], gc[b], gout[b]
         if keep[b]:
-            gb, ab, zb, cp = gates[b], ac[b], dz[b], c_prev[b]
-            for j in range(units):
-                dh = ghb[j] + ghr[b, j] + gob[j]
-                if has_dout:
-                    dh += dout[b, j]
-                i, f, g, o, a = gb[j], gb[units + j], gb[u2 + j], gb[u3 + j], ab[j]
-                dc = gcb[j] + dh * o * (one - a * a)
-                zb[j] = dc * g * (i * (one - i))
-                zb[units + j] = dc * cp[j] * (f * (one - f))
-                zb[u2 + j] = dc * i * (one - g * g)
-                zb[u3 + j] = dh * a * (o * (one - o))
-                gcb[j] = dc * f
-            _zero(ghb)
-            _zero(gob)
+            _lstm_bwd_row(dout[b], has_dout, ghr[b], gh[b], gc[b], gout[b], gates[b], ac[b],
+                          c_prev[b], dz[b])  # fmt: skip
         else:
-            _zero(dz[b])
-            for j in range(units):
-                ghb[j] += ghr[b, j]
-                if has_dout:
-                    gob[j] += dout[b, j]
+            _masked_bwd_row(dout[b], has_dout, ghr[b], gh[b], gout[b], dz[b])
+
+
+@jit()
+def _lstm_fwd_seq(gemm, b0, b1, xp, r, rmask, keep, zero_out, hs, cs, gates, acs, out, rec, hd):
+    # The whole forward time loop of batch rows b0:b1 (see "BLAS from inside a kernel").
+    # xp (T, B, 4U) input projection + bias; r (U, 4U); rmask (B, U) recurrent dropout mask or
+    # (0, 0) for none; keep (T, B); hs, cs (T + 1, B, U) with the initial states in [0]; gates
+    # (T, B, 4U), acs (T, B, U) saved for the backward pass; out (T, B, U), or (1, B, U)
+    # updated in place (the last output; zeros on entry); scratch rec (b1 - b0, 4U), hd
+    # (b1 - b0, U). A masked step repeats the previous output (zeros with zero_out).
+    units = hs.shape[2]
+    single = out.shape[0] == 1
+    for t in range(xp.shape[0]):
+        if rmask.shape[0] > 0:
+            for b in range(b0, b1):
+                for j in range(units):
+                    hd[b - b0, j] = hs[t, b, j] * rmask[b, j]
+            _gemm(gemm, hd, r, rec)
+        else:
+            _gemm(gemm, hs[t, b0:b1], r, rec)
+        cur = 0 if single else t
+        prev = 0 if single else t - 1
+        for b in range(b0, b1):
+            if keep[t, b]:
+                _lstm_fwd_row(xp[t, b], rec[b - b0], hs[t, b], cs[t, b], gates[t, b], acs[t, b],
+                              hs[t + 1, b], cs[t + 1, b])  # fmt: skip
+                _copy(out[cur, b], hs[t + 1, b])
+            else:
+                _copy(hs[t + 1, b], hs[t, b])
+                _copy(cs[t + 1, b], cs[t, b])
+                if zero_out or prev < 0:
+                    _zero(out[cur, b])
+                elif prev != cur:
+                    _copy(out[cur, b], out[prev, b])
+
+
+@jit()
+def _lstm_bwd_seq(gemm, b0, b1, dout, has_dout, rt, rmask, keep, zero_out, gates, acs, cs, ghr,
+                  gh, gc, gout, dz):  # fmt: skip
+    # The whole backward time loop of batch rows b0:b1. dout (T, B, U) output gradients (any
+    # array when has_dout is False); rt (4U, U) the transposed recurrent kernel; ghr (B, U)
+    # the gradient reaching h through the recurrent product (zeros on entry, the last step's
+    # on exit); gh, gc, gout (B, U) carries (see _lstm_bwd); dz (T, B, 4U) gets dL/d(gates).
+    units = gh.shape[1]
+    for t in range(dz.shape[0] - 1, -1, -1):
+        for b in range(b0, b1):
+            dob = dout[t, b] if has_dout else ghr[b]
+            if keep[t, b]:
+                _lstm_bwd_row(dob, has_dout, ghr[b], gh[b], gc[b], gout[b], gates[t, b],
+                              acs[t, b], cs[t, b], dz[t, b])  # fmt: skip
+            else:
+                _masked_bwd_row(dob, has_dout, ghr[b], gh[b], gout[b], dz[t, b])
+            if zero_out:
+                _zero(gout[b])
+        _gemm(gemm, dz[t, b0:b1], rt, ghr[b0:b1])
+        if rmask.shape[0] > 0:
+            for b in range(b0, b1):
+                for j in range(units):
+                    ghr[b, j] *= rmask[b, j]
 
 
 @jit()
@@ -420,6 +641,8 @@ KERNELS = {
     "simple_bwd": _simple_bwd,
     "lstm_fwd": _lstm_fwd,
     "lstm_bwd": _lstm_bwd,
+    "lstm_fwd_seq": _lstm_fwd_seq,
+    "lstm_bwd_seq": _lstm_bwd_seq,
     "gru_fwd": _gru_fwd,
     "gru_bwd": _gru_bwd,
     "gru1_fwd_a": _gru1_fwd_a,

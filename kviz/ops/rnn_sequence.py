@@ -62,7 +62,7 @@ def _prepare(x, w, r, mask, go_backwards, in_mask):
 
 
 def _outputs_buffer(steps, batch, units, dtype, return_sequences):
-    if return_sequences:
+    if return_sequences and steps > 1:
         return np.empty((steps, batch, units), dtype)
     return np.zeros((1, batch, units), dtype)
 
@@ -150,6 +150,16 @@ def _row_chunks(batch, k):
     return [(edges[i], edges[i + 1]) for i in range(parts)]
 
 
+_NO_MASK = np.empty((0, 0), np.float32)
+_NO_DOUT = np.empty((0, 0, 0), np.float32)
+
+
+def _gemm_address(k):
+    """The BLAS address for the sequence kernels (:func:`kviz.kernels.rnn.gemm_address`)
+    when the Numba step kernels run, else 0 (the time loop runs in Python)."""
+    return kr.gemm_address() if getattr(k, "numba", False) else 0
+
+
 def _zero_output(p):
     return bool(p.get("zero_output", False)) and p.get("mask") is not None
 
@@ -235,17 +245,31 @@ def _lstm_fwd(x, h0, c0, w, r, b=None, **p):
     zeros = np.zeros((batch, units), dtype)
     zero_out = _zero_output(p)
 
-    def rows(b0, b1):  # the time loop for batch rows b0:b1 (rows never interact)
-        rec = np.empty((b1 - b0, 4 * units), dtype)
-        rm = None if rec_mask is None else rec_mask[b0:b1]
-        xp_, hs_, cs_, keep_ = xp[:, b0:b1], hs[:, b0:b1], cs[:, b0:b1], keep[:, b0:b1]
-        gates_, acs_ = gates[:, b0:b1], acs[:, b0:b1]
-        for t in range(steps):
-            hd = hs_[t] if rm is None else hs_[t] * rm
-            np.matmul(hd, r, out=rec)
-            prev, cur = _out_slots(out, t, zeros, zero_out)
-            k.lstm_fwd(xp_[t], rec, hs_[t], cs_[t], prev[b0:b1], keep_[t], act, ract, gates_[t],
-                       acs_[t], hs_[t + 1], cs_[t + 1], cur[b0:b1])  # fmt: skip
+    gemm = _gemm_address(k)
+    if gemm:  # the whole time loop in one kernel call per row chunk
+        r = np.ascontiguousarray(r)
+        rmask = _NO_MASK if rec_mask is None else np.ascontiguousarray(rec_mask)
+        lstm_fwd_seq = k.lstm_fwd_seq
+
+        def rows(b0, b1):
+            rec = np.empty((b1 - b0, 4 * units), dtype)
+            hd = _NO_MASK if rec_mask is None else np.empty((b1 - b0, units), dtype)
+            lstm_fwd_seq(gemm, b0, b1, xp, r, rmask, keep, zero_out, hs, cs, gates, acs, out,
+                         rec, hd)  # fmt: skip
+
+    else:
+
+        def rows(b0, b1):  # the time loop for batch rows b0:b1 (rows never interact)
+            rec = np.empty((b1 - b0, 4 * units), dtype)
+            rm = None if rec_mask is None else rec_mask[b0:b1]
+            xp_, hs_, cs_, keep_ = xp[:, b0:b1], hs[:, b0:b1], cs[:, b0:b1], keep[:, b0:b1]
+            gates_, acs_ = gates[:, b0:b1], acs[:, b0:b1]
+            for t in range(steps):
+                hd = hs_[t] if rm is None else hs_[t] * rm
+                np.matmul(hd, r, out=rec)
+                prev, cur = _out_slots(out, t, zeros, zero_out)
+                k.lstm_fwd(xp_[t], rec, hs_[t], cs_[t], prev[b0:b1], keep_[t], act, ract,
+                           gates_[t], acs_[t], hs_[t + 1], cs_[t + 1], cur[b0:b1])  # fmt: skip
 
     run_chunks(rows, _row_chunks(batch, k))
     return _pack(out, [hs[steps], cs[steps]]), (xt, keep, hs, cs, gates, acs)
@@ -266,22 +290,35 @@ def _lstm_bwd(g, packed, xs, res, p):
     ghr = np.zeros((batch, units), dtype)
     rt = np.ascontiguousarray(r.T)
 
-    def rows(b0, b1):  # backward through time for batch rows b0:b1
-        tmp = np.empty((2, units), dtype)
-        ghr_, gh_, gc_, gout_ = ghr[b0:b1], gh[b0:b1], gc[b0:b1], gout[b0:b1]
-        rm = None if rec_mask is None else rec_mask[b0:b1]
-        dout_ = None if dout is None else dout[:, b0:b1]
-        keep_, gates_, acs_, cs_, dz_ = (
-            keep[:, b0:b1], gates[:, b0:b1], acs[:, b0:b1], cs[:, b0:b1], dz[:, b0:b1],
-        )  # fmt: skip
-        for t in range(steps - 1, -1, -1):
-            k.lstm_bwd(ghr_ if dout_ is None else dout_[t], dout_ is not None, ghr_, gh_, gc_,
-                       gout_, keep_[t], act, ract, gates_[t], acs_[t], cs_[t], dz_[t], tmp)  # fmt: skip
-            if zero_out:
-                gout_.fill(0)
-            np.matmul(dz_[t], rt, out=ghr_)
-            if rm is not None:
-                ghr_ *= rm
+    gemm = _gemm_address(k)
+    if gemm:  # the whole time loop in one kernel call per row chunk
+        rmask = _NO_MASK if rec_mask is None else np.ascontiguousarray(rec_mask)
+        dout_arr = _NO_DOUT if dout is None else dout
+        lstm_bwd_seq = k.lstm_bwd_seq
+
+        def rows(b0, b1):
+            lstm_bwd_seq(gemm, b0, b1, dout_arr, dout is not None, rt, rmask, keep, zero_out,
+                         gates, acs, cs, ghr, gh, gc, gout, dz)  # fmt: skip
+
+    else:
+
+        def rows(b0, b1):  # backward through time for batch rows b0:b1
+            tmp = np.empty((2, units), dtype)
+            ghr_, gh_, gc_, gout_ = ghr[b0:b1], gh[b0:b1], gc[b0:b1], gout[b0:b1]
+            rm = None if rec_mask is None else rec_mask[b0:b1]
+            dout_ = None if dout is None else dout[:, b0:b1]
+            keep_, gates_, acs_, cs_, dz_ = (
+                keep[:, b0:b1], gates[:, b0:b1], acs[:, b0:b1], cs[:, b0:b1], dz[:, b0:b1],
+            )  # fmt: skip
+            for t in range(steps - 1, -1, -1):
+                k.lstm_bwd(ghr_ if dout_ is None else dout_[t], dout_ is not None, ghr_, gh_,
+                           gc_, gout_, keep_[t], act, ract, gates_[t], acs_[t], cs_[t], dz_[t],
+                           tmp)  # fmt: skip
+                if zero_out:
+                    gout_.fill(0)
+                np.matmul(dz_[t], rt, out=ghr_)
+                if rm is not None:
+                    ghr_ *= rm
 
     run_chunks(rows, _row_chunks(batch, k))
     dz2 = dz.reshape(steps * batch, 4 * units)
