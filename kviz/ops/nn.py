@@ -15,7 +15,7 @@ import numpy as np
 from kviz import config
 from kviz.ops import math as m
 from kviz.ops.array import reshape
-from kviz.ops.core import Primitive, apply, dtype_of, op
+from kviz.ops.core import Primitive, apply, dtype_of, op, unbroadcast
 
 __all__ = [
     "relu", "elu", "selu", "softsign", "hard_sigmoid", "swish", "gelu", "erf", "softmax",
@@ -199,6 +199,76 @@ _log_softmax = Primitive(
 @op
 def log_softmax(x, axis=-1):
     return apply(_log_softmax, (x,), {"axis": axis})
+
+
+# ------------------------------------------------------------- cross-entropy of probabilities
+# ``K.categorical_crossentropy(target, output)`` on probabilities is a chain of seven
+# primitives on (batch, classes) arrays: sum, divide, clip, log, multiply, sum, negative. On a
+# small batch their Python dispatch (and the gradient of the constant target that the multiply
+# computes and the walk drops) costs more than their arithmetic, so the training step runs the
+# chain as one primitive whose forward and backward call the same functions, with the same
+# arguments, in the same order: the values and gradients are the chain's, bit for bit
+# (``tests/ops/test_train_step_fused_crossentropy.py``).
+_CCE_SUM_KEEP = {"keepdims": True}
+
+
+def _cce_fwd(output, target, axis=(1,), lo=None, hi=None):
+    s = np.asarray(m._sum_fwd(output, axis=axis, keepdims=True)[0])
+    q = np.asarray(m._div.forward(output, s)[0])
+    c = np.asarray(m._clip_fwd(q, lo=lo, hi=hi)[0])
+    logc = np.asarray(m._log.forward(c)[0])
+    prod = np.asarray(m._mul.forward(target, logc)[0])
+    r = np.asarray(m._sum_fwd(prod, axis=axis, keepdims=False)[0])
+    return np.negative(r), (s, q, c, logc, prod, r)
+
+
+def _cce_bwd(g, out, xs, res, p):
+    output, target = xs
+    s, q, c, logc, prod, r = res
+    axis = p["axis"]
+    if g.dtype != out.dtype:  # the chain casts the first gradient to its operand's dtype
+        g = g.astype(out.dtype)
+    g = m._neg.backward(g, out, (r,), None, {})[0]
+    g = m._sum_bwd(g, r, (prod,), None, {"axis": axis, "keepdims": False})[0]
+    g = unbroadcast(g * target, np.shape(logc))  # the multiply's gradient for its 2nd input
+    g = m._log.backward(g, logc, (c,), None, {})[0]
+    g = m._clip_bwd(g, c, (q,), None, p)[0]
+    g_direct, g_sum = m._div.backward(g, q, (output, s), None, {})
+    g_sum = m._sum_bwd(g_sum, s, (output,), None, {"axis": axis, **_CCE_SUM_KEEP})[0]
+    return g_direct + g_sum, None
+
+
+_cce = Primitive("categorical_crossentropy", _cce_fwd, _cce_bwd)
+
+
+def fused_categorical_crossentropy(target, output, epsilon):
+    """Per-sample ``-sum(target * log(clip(output / sum(output), eps, 1 - eps)))`` over the last
+    axis, as one primitive; the values and gradients of the chain of ops
+    ``kviz.backend.categorical_crossentropy`` runs on probabilities, bit for bit.
+
+    Returns None when the arguments are not the plain case it covers: ``target`` a NumPy
+    array, ``output`` an array or Tensor of the same shape (rank >= 1) and the same float
+    dtype. The caller then runs the chain.
+
+    >>> import numpy as np
+    >>> y = np.array([[0., 1.]], 'float32'); p = np.array([[0.2, 0.8]], 'float32')
+    >>> np.round(fused_categorical_crossentropy(y, p, 1e-7), 4)
+    array([0.2231], dtype=float32)
+    """
+    value = _v(output)
+    if (
+        type(target) is not np.ndarray
+        or type(value) is not np.ndarray
+        or target.dtype != value.dtype
+        or value.dtype.kind != "f"
+        or target.shape != value.shape
+        or value.ndim < 1
+    ):
+        return None
+    lo = epsilon
+    hi = np.maximum(1.0 - epsilon, epsilon)  # as ops.clip computes its upper bound
+    params = {"axis": (value.ndim - 1,), "lo": lo, "hi": hi}
+    return apply(_cce, (output, target), params)
 
 
 def _dropout_fwd(x, mask=None):
