@@ -18,7 +18,8 @@ with slow loop references in the tests:
   outside the input read as zero: the padding);
 * :func:`output_tiles` ``M (16, T, F) -> y (N, Ho, Wo, F)`` (``A^T m A``, plus bias and ReLU);
 * :func:`output_tiles_grad` ``dy (N, Ho, Wo, F) -> dM (16, T, F)`` (the adjoint of
-  :func:`output_tiles`: ``A dy A^T``, zero beyond the output's edge);
+  :func:`output_tiles`: ``A dy A^T``, zero beyond the output's edge; in the same pass, the
+  gradient through a fused ReLU and the bias gradient);
 * :func:`input_tiles_grad` ``dV (16, T, C) -> dx (N, H, W, C)`` (the adjoint of
   :func:`input_tiles`: ``B dv B^T``, added into the overlapping cells of ``dx``);
 * :func:`kernel_transform` / :func:`kernel_transform_grad`: ``U = G g G^T`` and its adjoint
@@ -166,9 +167,14 @@ def _output_tiles_kernel(m, y, th, tw, bias, has_bias, relu):
 
 
 @jit()
-def _output_tiles_grad_kernel(g, th, tw, dm):
+def _output_tiles_grad_kernel(g, th, tw, dm, out, use_mask, db, with_bias):
+    # dm[4i+j] = (A y A^T)[i, j], A = [[1, 0], [1, 1], [1, -1], [0, -1]]; with use_mask, y is
+    # g where the forward output ``out`` is positive (a fused ReLU), else g; db gets y's sums
     nb, oh, ow, nf = g.shape
     z = np.zeros((2, 2, nf), g.dtype)
+    if with_bias:
+        for f in range(nf):
+            db[f] = 0
     t = 0
     for n in range(nb):
         for a in range(th):
@@ -179,12 +185,20 @@ def _output_tiles_grad_kernel(g, th, tw, dm):
                         dst = z[u, w]
                         if r < oh and c < ow:
                             src = g[n, r, c]
-                            for f in range(nf):
-                                dst[f] = src[f]
+                            if use_mask:
+                                o = out[n, r, c]
+                                for f in range(nf):
+                                    dst[f] = src[f] if o[f] > 0 else 0
+                            else:
+                                for f in range(nf):
+                                    dst[f] = src[f]
+                            if with_bias:
+                                for f in range(nf):
+                                    db[f] += dst[f]
                         else:
                             for f in range(nf):
                                 dst[f] = 0
-                for i in range(4):  # rows of A y (A = [[1,0],[1,1],[1,-1],[0,-1]]) ...
+                for i in range(4):  # rows of A y ...
                     o0, o1, o2, o3 = (
                         dm[4 * i, t],
                         dm[4 * i + 1, t],
@@ -350,18 +364,29 @@ def output_tiles(m, y_shape, th, tw, bias=None, relu=False, out=None):
     return y
 
 
-def output_tiles_grad(g, th, tw, out=None):
-    """``dM (16, N*th*tw, F)`` from the output gradient ``g (N, Ho, Wo, F)``."""
+def output_tiles_grad(g, th, tw, out=None, relu_out=None, with_bias=False):
+    """``(dM, db)``: the tiles' gradient ``dM (16, N*th*tw, F)`` of the output gradient
+    ``g (N, Ho, Wo, F)`` (into ``out`` when given) and, with ``with_bias``, the bias gradient
+    (else None). ``relu_out``: the forward output of a fused ReLU, whose gradient (``g`` where
+    ``relu_out > 0``, else 0) is taken first, in the same pass."""
     nb, _, _, nf = g.shape
-    if not uses_numba(g):
+    extra = () if relu_out is None else (relu_out,)
+    if not uses_numba(g, *extra):
+        if relu_out is not None:
+            g = g * (relu_out > 0)
+        db = g.reshape(-1, nf).sum(axis=0) if with_bias else None
         dm = _output_tiles_grad_numpy(g, th, tw)
         if out is None:
-            return dm
+            return dm, db
         out[...] = dm
-        return out
+        return out, db
     dm = np.empty((16, nb * th * tw, nf), g.dtype) if out is None else out
-    _output_tiles_grad_kernel(np.ascontiguousarray(g), th, tw, dm)
-    return dm
+    db = np.empty(nf, g.dtype)
+    mask = g if relu_out is None else np.ascontiguousarray(relu_out)
+    _output_tiles_grad_kernel(
+        np.ascontiguousarray(g), th, tw, dm, mask, relu_out is not None, db, bool(with_bias)
+    )
+    return dm, (db if with_bias else None)
 
 
 def input_tiles_grad(dv, x_shape, pad_h, pad_w, th, tw, into=None):

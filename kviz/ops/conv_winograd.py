@@ -28,7 +28,6 @@ import os
 import numpy as np
 
 from kviz.kernels import winograd as kw
-from kviz.kernels.elementwise import relu_grad_bias
 from kviz.kernels.threads import num_workers, run_chunks, workspace
 
 __all__ = ["applies", "forward", "backward", "MIN_CHANNELS", "MIN_FILTERS", "CHUNK_BYTES"]
@@ -106,22 +105,21 @@ def backward(g, out, x5, w, p, need_dx, with_bias):
     output, for a fused ReLU's mask)."""
     x4, (oh, ow, th, tw), u, chunks = _setup(p, x5, w)
     n, cin, f = x4.shape[0], x4.shape[-1], w.shape[-1]
-    rows = oh * ow
-    g2 = np.ascontiguousarray(g, x4.dtype).reshape(n * rows, f)
-    out2 = np.ascontiguousarray(out).reshape(n * rows, f) if p.get("relu") else None
+    g4 = np.ascontiguousarray(g, x4.dtype).reshape(n, oh, ow, f)
+    out4 = np.ascontiguousarray(out).reshape(n, oh, ow, f) if p.get("relu") else None
     ut = u.transpose(0, 2, 1)
     dx = np.empty(x4.shape, x4.dtype) if need_dx else None
     ph, pw = p["pad"][1], p["pad"][2]
 
     def chunk(n0, n1):
         nt = (n1 - n0) * th * tw
-        gc, dbc = g2[n0 * rows : n1 * rows], None
-        if out2 is not None:
-            gc, dbc = relu_grad_bias(gc, out2[n0 * rows : n1 * rows], with_bias)
-        elif with_bias:
-            dbc = gc.sum(axis=0)
-        dm = kw.output_tiles_grad(
-            gc.reshape(n1 - n0, oh, ow, f), th, tw, out=workspace((16, nt, f), x4.dtype, 1)
+        dm, dbc = kw.output_tiles_grad(
+            g4[n0:n1],
+            th,
+            tw,
+            out=workspace((16, nt, f), x4.dtype, 1),
+            relu_out=None if out4 is None else out4[n0:n1],
+            with_bias=with_bias,
         )
         v = kw.input_tiles(x4[n0:n1], ph, pw, th, tw, out=workspace((16, nt, cin), x4.dtype, 0))
         du = np.matmul(v.transpose(0, 2, 1), dm)

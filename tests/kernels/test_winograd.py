@@ -113,13 +113,25 @@ def test_gradient_transforms_are_adjoints(path, n, h, w, c, pad):
     m = RNG.standard_normal((16, n * th * tw, 3))
     g = RNG.standard_normal((n, oh, ow, 3))
     lhs = np.vdot(kw.output_tiles(m, g.shape, th, tw), g)
-    rhs = np.vdot(m, kw.output_tiles_grad(g, th, tw))
+    rhs = np.vdot(m, kw.output_tiles_grad(g, th, tw)[0])
     np.testing.assert_allclose(lhs, rhs, rtol=1e-12)
     k = RNG.standard_normal((3, 3, c, 2))
     du = RNG.standard_normal((16, c, 2))
     np.testing.assert_allclose(
         np.vdot(kw.kernel_transform(k), du), np.vdot(k, kw.kernel_transform_grad(du)), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("n,h,w,c,pad", CASES[:3])
+def test_output_tiles_grad_through_a_fused_relu_with_the_bias_gradient(path, n, h, w, c, pad):
+    oh, ow, th, tw = geometry(h, w, pad)
+    g = RNG.standard_normal((n, oh, ow, 3))
+    out = np.maximum(RNG.standard_normal((n, oh, ow, 3)), 0)
+    dm, db = kw.output_tiles_grad(g, th, tw, relu_out=out, with_bias=True)
+    ref, _ = kw.output_tiles_grad(g * (out > 0), th, tw)
+    np.testing.assert_allclose(dm, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, (g * (out > 0)).sum(axis=(0, 1, 2)), rtol=1e-12)
+    assert kw.output_tiles_grad(g, th, tw)[1] is None
 
 
 def test_input_tiles_grad_adds_into_the_given_array(path):
