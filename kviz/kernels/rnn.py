@@ -161,38 +161,6 @@ def _lstm_fwd_row(xb, rb, hp, cp, gb, ab, hb, cb):
         hb[j] = gb[u3 + j] * ab[j]
 
 
-def _lstm_bwd_row(dob, has_dout, grb, ghb, gcb, gob, gb, ab, cp, zb):
-    """One kept row of an LSTM step backwards: ``zb`` gets dL/d(pre-activation gates)
-    [i, f, c, o], ``gcb`` the cell gradient passed to the step before; the carries ``ghb``
-    and ``gob`` are used up (zeroed)."""
-    units = ghb.shape[0]
-    u2, u3 = 2 * units, 3 * units
-    one = np.float32(1.0)
-    for j in range(units):
-        dh = ghb[j] + grb[j] + gob[j]
-        if has_dout:
-            dh += dob[j]
-        i, f, g, o, a = gb[j], gb[units + j], gb[u2 + j], gb[u3 + j], ab[j]
-        dc = gcb[j] + dh * o * (one - a * a)
-        zb[j] = dc * g * (i * (one - i))
-        zb[units + j] = dc * cp[j] * (f * (one - f))
-        zb[u2 + j] = dc * i * (one - g * g)
-        zb[u3 + j] = dh * a * (o * (one - o))
-        gcb[j] = dc * f
-    _zero(ghb)
-    _zero(gob)
-
-
-def _masked_bwd_row(dob, has_dout, grb, ghb, gob, zb):
-    """A masked row backwards: no pre-activation gradient; the state and output gradients
-    pass on to the step before."""
-    _zero(zb)
-    for j in range(ghb.shape[0]):
-        ghb[j] += grb[j]
-        if has_dout:
-            gob[j] += dob[j]
-
-
 def _gemm(fn, a, b, c):
     """``c[...] = a @ b`` for float32 matrices whose rows are contiguous.
 
@@ -220,8 +188,6 @@ _HELPERS = {
     "_tanh_sum": _tanh_sum,
     "_tanh1": _tanh1,
     "_lstm_fwd_row": _lstm_fwd_row,
-    "_lstm_bwd_row": _lstm_bwd_row,
-    "_masked_bwd_row": _masked_bwd_row,
 }
 _bound = []
 
@@ -418,12 +384,32 @@ def _lstm_fwd(xp, rec, h_prev, c_prev, out_prev, keep, act, ract, gates, ac, h, 
 def _lstm_bwd(dout, has_dout, ghr, gh, gc, gout, keep, act, ract, gates, ac, c_prev, dz, tmp):
     # tmp: (2, U) scratch (unused; kept for the NumPy version's signature).
     # dz gets dL/d(pre-activation gates) [i, f, c, o].
+    units = gh.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
     for b in range(gh.shape[0]):
+        ghb, gcb, gob = gh[b], gc[b], gout[b]
         if keep[b]:
-            _lstm_bwd_row(dout[b], has_dout, ghr[b], gh[b], gc[b], gout[b], gates[b], ac[b],
-                          c_prev[b], dz[b])  # fmt: skip
+            gb, ab, zb, cp = gates[b], ac[b], dz[b], c_prev[b]
+            for j in range(units):
+                dh = ghb[j] + ghr[b, j] + gob[j]
+                if has_dout:
+                    dh += dout[b, j]
+                i, f, g, o, a = gb[j], gb[units + j], gb[u2 + j], gb[u3 + j], ab[j]
+                dc = gcb[j] + dh * o * (one - a * a)
+                zb[j] = dc * g * (i * (one - i))
+                zb[units + j] = dc * cp[j] * (f * (one - f))
+                zb[u2 + j] = dc * i * (one - g * g)
+                zb[u3 + j] = dh * a * (o * (one - o))
+                gcb[j] = dc * f
+            _zero(ghb)
+            _zero(gob)
         else:
-            _masked_bwd_row(dout[b], has_dout, ghr[b], gh[b], gout[b], dz[b])
+            _zero(dz[b])
+            for j in range(units):
+                ghb[j] += ghr[b, j]
+                if has_dout:
+                    gob[j] += dout[b, j]
 
 
 @jit()
@@ -462,22 +448,48 @@ def _lstm_fwd_seq(gemm, b0, b1, xp, r, rmask, keep, zero_out, hs, cs, gates, acs
 
 @jit()
 def _lstm_bwd_seq(gemm, b0, b1, dout, has_dout, rt, rmask, keep, zero_out, gates, acs, cs, ghr,
-                  gh, gc, gout, dz):  # fmt: skip
-    # The whole backward time loop of batch rows b0:b1. dout (T, B, U) output gradients (any
-    # array when has_dout is False); rt (4U, U) the transposed recurrent kernel; ghr (B, U)
-    # the gradient reaching h through the recurrent product (zeros on entry, the last step's
-    # on exit); gh, gc, gout (B, U) carries (see _lstm_bwd); dz (T, B, 4U) gets dL/d(gates).
+                  gh, gc, gout, dz, dh):  # fmt: skip
+    # The whole backward time loop of batch rows b0:b1: _lstm_bwd's maths per step, then
+    # ghr = dz_t @ R^T. dout (T, B, U) output gradients (any 3-D array when has_dout is
+    # False); rt (4U, U) the transposed recurrent kernel; ghr (B, U) the gradient reaching h
+    # through the recurrent product (zeros on entry); gh, gc, gout (B, U) carries; dz
+    # (T, B, 4U) gets dL/d(pre-activation gates); dh (U,) scratch. Elements are indexed
+    # directly (no row views: a view costs reference counting, shared by the two workers).
     units = gh.shape[1]
+    u2, u3 = 2 * units, 3 * units
+    one = np.float32(1.0)
     for t in range(dz.shape[0] - 1, -1, -1):
         for b in range(b0, b1):
-            dob = dout[t, b] if has_dout else ghr[b]
             if keep[t, b]:
-                _lstm_bwd_row(dob, has_dout, ghr[b], gh[b], gc[b], gout[b], gates[t, b],
-                              acs[t, b], cs[t, b], dz[t, b])  # fmt: skip
+                for j in range(units):
+                    dh[j] = gh[b, j] + ghr[b, j] + gout[b, j]
+                if has_dout:
+                    for j in range(units):
+                        dh[j] += dout[t, b, j]
+                for j in range(units):
+                    d = dh[j]
+                    i, f, g = gates[t, b, j], gates[t, b, units + j], gates[t, b, u2 + j]
+                    o, a = gates[t, b, u3 + j], acs[t, b, j]
+                    dc = gc[b, j] + d * o * (one - a * a)
+                    dz[t, b, j] = dc * g * (i * (one - i))
+                    dz[t, b, units + j] = dc * cs[t, b, j] * (f * (one - f))
+                    dz[t, b, u2 + j] = dc * i * (one - g * g)
+                    dz[t, b, u3 + j] = d * a * (o * (one - o))
+                    gc[b, j] = dc * f
+                for j in range(units):
+                    gh[b, j] = 0
+                    gout[b, j] = 0
             else:
-                _masked_bwd_row(dob, has_dout, ghr[b], gh[b], gout[b], dz[t, b])
+                for j in range(4 * units):
+                    dz[t, b, j] = 0
+                for j in range(units):
+                    gh[b, j] += ghr[b, j]
+                if has_dout:
+                    for j in range(units):
+                        gout[b, j] += dout[t, b, j]
             if zero_out:
-                _zero(gout[b])
+                for j in range(units):
+                    gout[b, j] = 0
         _gemm(gemm, dz[t, b0:b1], rt, ghr[b0:b1])
         if rmask.shape[0] > 0:
             for b in range(b0, b1):

@@ -298,7 +298,7 @@ def _lstm_bwd(g, packed, xs, res, p):
 
         def rows(b0, b1):
             lstm_bwd_seq(gemm, b0, b1, dout_arr, dout is not None, rt, rmask, keep, zero_out,
-                         gates, acs, cs, ghr, gh, gc, gout, dz)  # fmt: skip
+                         gates, acs, cs, ghr, gh, gc, gout, dz, np.empty(units, dtype))  # fmt: skip
 
     else:
 
