@@ -72,10 +72,12 @@ def _max_pool_kernel(x, table, out, nb, nc, sample):
 
 
 @jit()
-def _max_pool_backward_kernel(x, out, g, table, dx, rest, nb, nc, sample):
+def _max_pool_backward_kernel(x, out, g, table, dx, rest, nb, nc, sample, assign):
     # The gradient of each output goes to the first cell of its window (in window order) that
     # holds the maximum, as TensorFlow's. ``rest`` holds, per channel, the gradient not given
-    # out yet; the blend ``rest * hit`` (not a branch) lets the channel loop vectorise.
+    # out yet; the blend ``rest * hit`` (not a branch) lets the channel loop vectorise. With
+    # ``assign`` (the windows cover every cell exactly once) ``dx`` is written, not added to,
+    # so it needs no zeroing first.
     positions, offsets = table.shape
     o = 0
     for n in range(nb):
@@ -91,11 +93,18 @@ def _max_pool_backward_kernel(x, out, g, table, dx, rest, nb, nc, sample):
                     continue
                 cell = x[base + src : base + src + nc]
                 grad = dx[base + src : base + src + nc]
-                for ch in range(nc):
-                    hit = rest.dtype.type(cell[ch] == best[ch])
-                    r = rest[ch]
-                    grad[ch] += r * hit
-                    rest[ch] = r - r * hit
+                if assign:
+                    for ch in range(nc):
+                        hit = rest.dtype.type(cell[ch] == best[ch])
+                        r = rest[ch]
+                        grad[ch] = r * hit
+                        rest[ch] = r - r * hit
+                else:
+                    for ch in range(nc):
+                        hit = rest.dtype.type(cell[ch] == best[ch])
+                        r = rest[ch]
+                        grad[ch] += r * hit
+                        rest[ch] = r - r * hit
             o += nc
 
 
@@ -249,14 +258,22 @@ def max_pool_backward(g, x, res, ksize, strides, pad, out):
     per_out = int(np.prod(out)) * nc
     table = _table(x.shape, ksize, strides, pad, out)
     xf, rf, gf, dxf = x.reshape(-1), res.reshape(-1), g.reshape(-1), dx.reshape(-1)
+    # windows that tile the input exactly (2x2 pooling of an even-sized map): every cell gets
+    # exactly one write, no zeroing pass (+0.0 becomes -0.0 where a negative gradient is masked)
+    size = x.shape[1:-1]
+    exact = all(
+        int(s) == int(k) and int(p) == 0 and int(o) * int(s) == int(n)
+        for k, s, p, o, n in zip(ksize, strides, pad, out, size, strict=True)
+    )
 
     def chunk(n0, n1):
         dxc = dxf[n0 * sample : n1 * sample]
-        dxc[...] = 0
+        if not exact:
+            dxc[...] = 0
         o = slice(n0 * per_out, n1 * per_out)
         _max_pool_backward_kernel(
             xf[n0 * sample : n1 * sample], rf[o], gf[o], table, dxc, np.empty(nc, g.dtype),
-            n1 - n0, nc, sample,
+            n1 - n0, nc, sample, exact,
         )  # fmt: skip
 
     run_chunks(chunk, _split(x.shape[0], x.size))
