@@ -10,7 +10,9 @@ other processes do on a shared machine; run it on one thread for load-independen
 It prints the median (and the lower quartile) in ms over ``--calls`` calls after a few warm-up
 calls: ``train_on_batch`` (forward + backward + update), then ``lstm_sequence`` forward and
 backward on W3-shaped float32 arrays. With more than one thread CPU time adds up the threads;
-``--wall`` reports wall time instead.
+``--wall`` reports wall time instead. ``--ab`` alternates, call by call, the whole-sequence
+kernels with the per-step Python loop (``kviz.kernels.rnn.set_gemm_address(0)``), so that both
+see the same load.
 """
 
 from __future__ import annotations
@@ -43,12 +45,34 @@ def _timed(fn, calls, warmup, clock):
     return out
 
 
+def _report(name, fn, args, clock):
+    """Time ``fn``; with ``--ab`` alternately with and without the sequence kernels."""
+    if not args.ab:
+        print(f"{name:24s}", _stats(_timed(fn, args.calls, args.warmup, clock)))
+        return
+    from kviz.kernels import rnn as kr
+
+    times = {"sequence kernels": [], "per-step loop": []}
+    addr = kr.gemm_address()
+    for i in range(2 * (args.calls + args.warmup)):
+        label = "per-step loop" if i % 2 else "sequence kernels"
+        kr.set_gemm_address(0 if i % 2 else addr)
+        t0 = clock()
+        fn()
+        if i >= 2 * args.warmup:
+            times[label].append(clock() - t0)
+    kr.set_gemm_address(None)
+    for label, ts in times.items():
+        print(f"{name:24s}", _stats(ts), label)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--wall", action="store_true", help="wall time instead of CPU time")
     ap.add_argument("--skip-model", action="store_true", help="only the LSTM primitive")
+    ap.add_argument("--ab", action="store_true", help="sequence kernels vs per-step loop")
     args = ap.parse_args(argv)
     clock = time.perf_counter if args.wall else time.process_time
 
@@ -77,7 +101,7 @@ def main(argv=None):
             i = next(step) % 8
             model.train_on_batch(x[i * batch : (i + 1) * batch], y[i * batch : (i + 1) * batch])
 
-        print("train_on_batch(32):   ", _stats(_timed(train, args.calls, args.warmup, clock)))
+        _report("train_on_batch(32)", train, args, clock)
 
     rng = np.random.default_rng(0)
     units = 128
@@ -102,8 +126,10 @@ def main(argv=None):
         with blas.compute():
             prim.backward(g, packed, inputs, saved, p)
 
-    print("lstm_sequence forward: ", _stats(_timed(fwd, args.calls, args.warmup, clock)))
-    print("lstm_sequence backward:", _stats(_timed(bwd, args.calls, args.warmup, clock)))
+    _report("lstm_sequence forward", fwd, args, clock)
+    if args.ab:
+        fwd()  # the residuals of the path measured last
+    _report("lstm_sequence backward", bwd, args, clock)
 
 
 if __name__ == "__main__":

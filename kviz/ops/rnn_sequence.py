@@ -254,8 +254,9 @@ def _lstm_fwd(x, h0, c0, w, r, b=None, **p):
         def rows(b0, b1):
             rec = np.empty((b1 - b0, 4 * units), dtype)
             hd = _NO_MASK if rec_mask is None else np.empty((b1 - b0, units), dtype)
-            lstm_fwd_seq(gemm, b0, b1, xp, r, rmask, keep, zero_out, hs, cs, gates, acs, out,
-                         rec, hd)  # fmt: skip
+            blk = kr.gemm_block_rows(b1 - b0, units, 4 * units)
+            lstm_fwd_seq(gemm, blk, b0, b1, xp, r, rmask, keep, zero_out, hs, cs, gates, acs,
+                         out, rec, hd)  # fmt: skip
 
     else:
 
@@ -297,8 +298,9 @@ def _lstm_bwd(g, packed, xs, res, p):
         lstm_bwd_seq = k.lstm_bwd_seq
 
         def rows(b0, b1):
-            lstm_bwd_seq(gemm, b0, b1, dout_arr, dout is not None, rt, rmask, keep, zero_out,
-                         gates, acs, cs, ghr, gh, gc, gout, dz, np.empty(units, dtype))  # fmt: skip
+            blk = kr.gemm_block_rows(b1 - b0, 4 * units, units)
+            lstm_bwd_seq(gemm, blk, b0, b1, dout_arr, dout is not None, rt, rmask, keep,
+                         zero_out, gates, acs, cs, ghr, gh, gc, gout, dz, np.empty(units, dtype))  # fmt: skip
 
     else:
 

@@ -99,3 +99,36 @@ def test_gemm_helper_matches_matmul_on_row_blocks():
     kr._gemm(kr.gemm_address(), a[2, 3:8], b, c[1:6])
     assert np.array_equal(c[1:6], a[2, 3:8] @ b)
     assert not c[0].any() and not c[6:].any()
+
+
+def test_gemm_block_rows():
+    """Blocks of whole multiples of 4 rows, only where the whole product is too large for the
+    small-matrix kernel and a block is not."""
+    kr.set_small_gemm_limit(1_000_000)
+    try:
+        assert kr.gemm_block_rows(32, 128, 512) == 12  # 12 + 12 + 8
+        assert kr.gemm_block_rows(16, 128, 512) == 8
+        assert kr.gemm_block_rows(16, 512, 128) == 8
+        assert kr.gemm_block_rows(40, 128, 512) == 12  # 12 + 12 + 12 + 4
+        assert kr.gemm_block_rows(32, 16, 64) == 32  # small enough whole
+        assert kr.gemm_block_rows(32, 512, 2048) == 32  # 4 rows already too large
+        kr.set_small_gemm_limit(0)
+        assert kr.gemm_block_rows(32, 128, 512) == 32
+    finally:
+        kr.set_small_gemm_limit(None)
+
+
+@needs_gemm
+@pytest.mark.parametrize("seqs, masked, rec_dropout", [(False, False, False), (True, True, True)])
+def test_blocked_step_products_agree(seqs, masked, rec_dropout):
+    """Per-step products in row blocks (forced by a small limit: 16 rows x 5 x 20 in blocks
+    of 8) agree with whole products to rounding."""
+    kr.set_small_gemm_limit(800)
+    try:
+        assert kr.gemm_block_rows(16, 5, 20) == 8
+        blocked = _lstm(True, seqs, masked, rec_dropout, False, False, 1)
+    finally:
+        kr.set_small_gemm_limit(None)
+    whole = _lstm(False, seqs, masked, rec_dropout, False, False, 1)
+    for a, b in zip(blocked, whole, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
