@@ -48,10 +48,14 @@ class Primitive:
         raw, res = node._res  # the input values as they were in the forward pass (see apply)
         grads = self.backward(g, node.data, raw, res, node._params or {})
         # a float input gets its gradient in its own dtype (float32 weights: float32 grads)
-        return tuple(
-            _grad_like(gx, x) if isinstance(x, Tensor) else gx
+        return [
+            gx
+            if gx is None
+            or not isinstance(x, Tensor)
+            or (type(gx) is np.ndarray and gx.dtype == x.data.dtype)
+            else _grad_like(gx, x)
             for gx, x in zip(grads, node._inputs, strict=False)
-        )
+        ]
 
     def __repr__(self):
         return f"<Primitive {self.name}>"
