@@ -10,6 +10,14 @@ over all steps at once (``dW = X^T dZ``, ``dU = H^T dZ``, ``dx = dZ W^T``). Thos
 products go through :func:`kviz.kernels.blas.matmul` (more BLAS threads when cores are idle);
 the per-step products stay on one thread (too small to split).
 
+The LSTM's time loops (forward and backward) run as one Numba call per chunk of batch rows
+when NumPy's BLAS can be called from compiled code (:func:`kviz.kernels.rnn.gemm_address`):
+the per-step products are then the same ``cblas_sgemm`` calls ``np.matmul`` makes, with no
+Python and no GIL between steps, in row blocks that suit OpenBLAS's small-matrix kernel
+(:func:`kviz.kernels.rnn.gemm_block_rows`). Elsewhere, or with
+``KVIZ_RNN_SEQUENCE_KERNELS=0``, a Python loop calls the per-step kernels (same results; the
+row blocks aside, bit for bit).
+
 Every primitive has a single output, the *packed* array ``(B, To + S, U)``: the outputs
 (``To = T`` with ``return_sequences``, else 1: the last output) followed by the S final
 states (``h``, and ``c`` for the LSTM). :mod:`kviz.ops.rnn` slices it.
