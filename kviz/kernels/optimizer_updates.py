@@ -100,6 +100,22 @@ def _run(kernel, arrays, *scalars):
     run_chunks(chunk, [(edges[i], edges[i + 1]) for i in range(workers)])
 
 
+_SCALARS: dict = {}
+
+
+def _scalars(t, *values):
+    """``tuple(t(v) for v in values)``, remembered: one update passes the same coefficients
+    for every weight, and usually the same ones at every step (making the NumPy scalars costs
+    more than looking them up)."""
+    key = (t, values)
+    found = _SCALARS.get(key)
+    if found is None:
+        if len(_SCALARS) >= 64:  # a decaying learning rate: a new key at every update
+            _SCALARS.clear()
+        found = _SCALARS[key] = tuple(t(v) for v in values)
+    return found
+
+
 def _flush(x):
     """NumPy flush-to-zero of tiny values, in place."""
     x[np.abs(x) < TINY] = 0
@@ -390,7 +406,7 @@ def rmsprop(p, g, a, lr, rho, epsilon, mom=None, mg=None, momentum=0.0):
         if _fusable(p, g, a):
             _run(
                 _rmsprop_kernel, (_flat(p), _flat(g), _flat(a)),
-                t(lr), t(rho), t(1.0 - rho), t(epsilon), t(TINY),
+                *_scalars(t, lr, rho, 1.0 - rho, epsilon, TINY),
             )  # fmt: skip
         else:
             rmsprop_numpy(p, g, a, t(lr), t(rho), t(1.0 - rho), t(epsilon))
@@ -435,7 +451,7 @@ def adadelta(p, g, a, d, lr, rho, epsilon):
     if _fusable(p, g, a, d):
         _run(
             _adadelta_kernel, (_flat(p), _flat(g), _flat(a), _flat(d)),
-            t(lr), t(rho), t(1.0 - rho), t(epsilon), t(TINY),
+            *_scalars(t, lr, rho, 1.0 - rho, epsilon, TINY),
         )  # fmt: skip
     else:
         adadelta_numpy(p, g, a, d, t(lr), t(rho), t(1.0 - rho), t(epsilon))

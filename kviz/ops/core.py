@@ -21,7 +21,7 @@ import inspect
 
 import numpy as np
 
-from kviz.autodiff.tensor import Tensor, _TapeState
+from kviz.autodiff.tensor import Tensor, Variable, _TapeState
 from kviz.graph import nest
 from kviz.graph.keras_tensor import KerasTensor
 from kviz.graph.naming import unique_name
@@ -236,6 +236,8 @@ def match_dtypes(operands: list) -> list:
 
 
 _PY_NUMBERS = (bool, int, float)
+# argument types that can be neither symbolic nor hold symbolic tensors (see ``op``)
+_PLAIN = frozenset({np.ndarray, Tensor, Variable, bool, int, float, str, type(None)})
 
 
 def _one_dtype(operands) -> bool:
@@ -399,6 +401,22 @@ def op(fn=None, *, operands=(), operand_list=None):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        # fast path: plain arrays/Tensors/numbers only (nothing symbolic can hide in them)
+        # whose operands already share one dtype, as in every op of a training step
+        for a in args:
+            if type(a) not in _PLAIN:
+                break
+        else:
+            if (not kwargs or all(type(v) in _PLAIN for v in kwargs.values())) and (
+                not slots
+                or (
+                    not listed
+                    and _one_dtype(
+                        [args[pos] if pos < len(args) else kwargs.get(name) for pos, name in slots]
+                    )
+                )
+            ):
+                return fn(*args, **kwargs)
         if slots:
             args, kwargs = _match_args(args, kwargs, slots, listed)
         if _contains_keras_tensor(args, kwargs):
