@@ -8,6 +8,8 @@ array([2., 3.], dtype=float32)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from kviz import config
@@ -388,6 +390,8 @@ def _expand_back(g, shape, axis, keepdims):
 
 
 def _sum_fwd(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:  # what np.sum runs for an ndarray, without its Python wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdims), None
     return np.sum(x, axis=axis, keepdims=keepdims), None
 
 
@@ -409,7 +413,7 @@ def _mean_bwd(g, out, xs, r, p):
     x = xs[0]
     shape = np.shape(x)
     axis = p["axis"]
-    n = int(np.prod(shape)) if axis is None else int(np.prod([shape[a] for a in axis]))
+    n = math.prod(shape) if axis is None else math.prod([shape[a] for a in axis])
     g = _expand_back(g, shape, axis, p["keepdims"])
     return (np.broadcast_to(g / max(n, 1), shape),)
 

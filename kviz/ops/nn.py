@@ -166,13 +166,14 @@ def erf(x):
 
 def _softmax_fwd(x, axis=-1):
     x = _as_float(x)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True), None
+    # np.maximum.reduce / np.add.reduce: what np.max / np.sum run for an ndarray
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    return e / np.add.reduce(e, axis=axis, keepdims=True), None
 
 
 def _softmax_bwd(g, y, xs, r, p):
     axis = p["axis"]
-    return (y * (g - np.sum(g * y, axis=axis, keepdims=True)),)
+    return (y * (g - np.add.reduce(g * y, axis=axis, keepdims=True)),)
 
 
 _softmax = Primitive("softmax", _softmax_fwd, _softmax_bwd)
@@ -209,9 +210,6 @@ def log_softmax(x, axis=-1):
 # chain as one primitive whose forward and backward call the same functions, with the same
 # arguments, in the same order: the values and gradients are the chain's, bit for bit
 # (``tests/ops/test_train_step_fused_crossentropy.py``).
-_CCE_SUM_KEEP = {"keepdims": True}
-
-
 def _cce_fwd(output, target, axis=(1,), lo=None, hi=None):
     s = np.asarray(m._sum_fwd(output, axis=axis, keepdims=True)[0])
     q = np.asarray(m._div.forward(output, s)[0])
@@ -219,22 +217,24 @@ def _cce_fwd(output, target, axis=(1,), lo=None, hi=None):
     logc = np.asarray(m._log.forward(c)[0])
     prod = np.asarray(m._mul.forward(target, logc)[0])
     r = np.asarray(m._sum_fwd(prod, axis=axis, keepdims=False)[0])
-    return np.negative(r), (s, q, c, logc, prod, r)
+    return np.negative(r), (s, q, c, logc)
 
 
 def _cce_bwd(g, out, xs, res, p):
     output, target = xs
-    s, q, c, logc, prod, r = res
-    axis = p["axis"]
+    s, q, c, logc = res
     if g.dtype != out.dtype:  # the chain casts the first gradient to its operand's dtype
         g = g.astype(out.dtype)
-    g = m._neg.backward(g, out, (r,), None, {})[0]
-    g = m._sum_bwd(g, r, (prod,), None, {"axis": axis, "keepdims": False})[0]
-    g = unbroadcast(g * target, np.shape(logc))  # the multiply's gradient for its 2nd input
+    g = -g  # the negative's gradient
+    # the sum's gradient is ``g`` with the summed (last) axis put back, broadcast over it; the
+    # multiply's gradient for its second input is that times the target: broadcasting inside
+    # the product gives the same values without the read-only broadcast array
+    g = unbroadcast(g[..., None] * target, np.shape(logc))
     g = m._log.backward(g, logc, (c,), None, {})[0]
     g = m._clip_bwd(g, c, (q,), None, p)[0]
     g_direct, g_sum = m._div.backward(g, q, (output, s), None, {})
-    g_sum = m._sum_bwd(g_sum, s, (output,), None, {"axis": axis, **_CCE_SUM_KEEP})[0]
+    # ``s`` (kept dims) reached ``output`` through a sum: its gradient broadcast back, here
+    # inside the addition
     return g_direct + g_sum, None
 
 

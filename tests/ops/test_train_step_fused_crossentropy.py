@@ -105,3 +105,28 @@ def test_the_loss_function_uses_it_and_keeps_its_errors():
     # from_logits and label smoothing still take the chain, with their own numerics
     a = F.categorical_crossentropy(y, np.asarray(w.data), from_logits=True)
     np.testing.assert_array_equal(a, K.categorical_crossentropy(y, np.asarray(w.data), True))
+
+
+def test_bits_of_a_plain_numpy_reference():
+    """Pinned against NumPy directly (not only against the chain of ops, which could change
+    with it): the forward values and the gradient reaching the softmax's output."""
+    rng = np.random.default_rng(5)
+    p = rng.random((6, 4)).astype("float32")
+    p[0] = [1.0, 0.0, 0.0, 0.0]  # clipped at both ends
+    y = np.eye(4, dtype="float32")[rng.integers(0, 4, 6)]
+    g = rng.random(6).astype("float32")
+    eps = config.epsilon()
+    hi = np.maximum(1.0 - eps, eps)  # ops.clip's float64 upper bound
+    s = np.sum(p, axis=-1, keepdims=True)
+    q = p / s
+    c = np.clip(q, np.float32(eps), np.float32(hi))
+    per_sample = -np.sum(y * np.log(c), axis=-1)
+    gq = ((-g)[:, None] * y) / c * ((q >= eps) & (q <= hi))
+    expected = gq / s + np.sum(-gq * q / s, axis=-1, keepdims=True)
+
+    w = Variable(p)
+    with GradientTape():
+        out = _fused(y, w)
+    np.testing.assert_array_equal(np.asarray(out.data), per_sample)
+    (got,) = gradients(out, [w], g)
+    np.testing.assert_array_equal(got, expected)
