@@ -300,9 +300,19 @@ def momentum_numpy(p, g, v, lr, momentum, nesterov):
 
 
 def rmsprop_numpy(p, g, a, lr, rho, one_minus_rho, epsilon):
-    a[...] = rho * a + one_minus_rho * (g * g)
-    _flush(a)
-    p -= lr * g / (np.sqrt(a) + epsilon)
+    # ``a = rho*a + (1-rho)*g*g``; ``p -= lr*g / (sqrt(a) + eps)``, in place with two
+    # temporaries (the same operations on the same operands: the same bits as the formula)
+    t = np.multiply(g, g)
+    t *= one_minus_rho
+    a *= rho
+    a += t
+    np.abs(a, out=t)
+    np.copyto(a, 0, where=t < TINY)  # the flush (_flush), without a second abs
+    np.sqrt(a, out=t)
+    t += epsilon
+    step = np.multiply(g, lr)
+    step /= t
+    p -= step
 
 
 def rmsprop_general_numpy(

@@ -415,7 +415,9 @@ def _mean_bwd(g, out, xs, r, p):
     axis = p["axis"]
     n = math.prod(shape) if axis is None else math.prod([shape[a] for a in axis])
     g = _expand_back(g, shape, axis, p["keepdims"])
-    return (np.broadcast_to(g / max(n, 1), shape),)
+    # (``max`` here is the op of this module: a Python int division is meant; float32 g / n
+    # rounds exactly as the float64 quotient rounded to float32 did)
+    return (np.broadcast_to(g / (n if n > 1 else 1), shape),)
 
 
 _mean = Primitive("mean", _mean_fwd, _mean_bwd)
