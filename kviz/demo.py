@@ -3,6 +3,11 @@
 Run it with ``python -m kviz.demo``. It needs no data download: it learns to separate two
 interleaved spirals, a classic toy problem that a linear model cannot solve.
 
+``python -m kviz.demo --warm-kernels`` instead compiles the Numba kernels that the teaching
+models use (convolutions, pooling, recurrent layers, optimizers) into Numba's on-disk cache, so
+that the first ``fit`` of a CNN or an LSTM in a classroom or on Binder does not pay for the
+compilation (see ``docs/performance.md``, "Numba compile times"); Binder's ``postBuild`` runs it.
+
 The training loop here is written out with a gradient tape so that each step is visible;
 ``model.compile``/``model.fit`` wrap exactly this.
 """
@@ -14,10 +19,11 @@ import time
 
 import numpy as np
 
+from kviz import layers as L
 from kviz import ops
 from kviz.autodiff import GradientTape
 from kviz.layers import Dense, Input
-from kviz.models import Model
+from kviz.models import Model, Sequential
 
 
 def two_spirals(n_per_class=200, noise=0.1, seed=0):
@@ -73,7 +79,49 @@ def train(model, x, y, epochs=100, batch_size=32, learning_rate=0.05, log=print)
             )
 
 
+def warm_kernels(log=print):
+    """Compile (or load from the cache) the float32 kernels of the classic teaching models: a
+    tiny CNN (im2col and Winograd convolutions, max pooling, dropout) trained one step with each
+    of SGD, RMSprop, Adam and Adadelta, and tiny Embedding-LSTM and GRU models. Returns the
+    seconds it took.
+
+    >>> seconds = warm_kernels(log=lambda *a: None)
+    """
+    start = time.perf_counter()
+    rng = np.random.default_rng(0)
+    images = rng.random((8, 10, 10, 1), dtype=np.float32)
+    labels = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 8)]
+    for optimizer in ("sgd", "rmsprop", "adam", "adadelta"):
+        cnn = Sequential(
+            [
+                Input((10, 10, 1)),
+                L.Conv2D(16, 3, activation="relu"),
+                L.Conv2D(16, 3, activation="relu"),  # 16 channels: the Winograd path
+                L.MaxPooling2D(),
+                L.Dropout(0.25),
+                L.Flatten(),
+                L.Dense(3, activation="softmax"),
+            ]
+        )
+        cnn.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+        cnn.fit(images, labels, batch_size=4, epochs=1, verbose=0)
+    words = rng.integers(1, 50, (8, 6))
+    target = rng.integers(0, 2, (8, 1)).astype(np.float32)
+    for cell in (L.LSTM, L.GRU):
+        rnn = Sequential(
+            [Input((6,)), L.Embedding(50, 8), cell(8), L.Dense(1, activation="sigmoid")]
+        )
+        rnn.compile(optimizer="adam", loss="binary_crossentropy")
+        rnn.fit(words, target, batch_size=4, epochs=1, verbose=0)
+    seconds = time.perf_counter() - start
+    log(f"kviz kernels ready ({seconds:.1f} s)")
+    return seconds
+
+
 def main(argv=None):
+    if argv and "--warm-kernels" in argv:
+        warm_kernels()
+        return 0
     from kviz.config import set_random_seed
 
     set_random_seed(0)

@@ -16,3 +16,32 @@ def test_two_spirals_shapes():
     x, y = demo.two_spirals(10)
     assert x.shape == (20, 2) and x.dtype.name == "float32"
     assert sorted(set(y.tolist())) == [0, 1]
+
+
+def test_warm_kernels_fills_an_empty_numba_cache(tmp_path):
+    """``python -m kviz.demo --warm-kernels`` (Binder's postBuild) compiles the teaching models'
+    kernels into NUMBA_CACHE_DIR: afterwards the Winograd, im2col-free CNN, pooling, LSTM and
+    optimizer kernels are all in the cache."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    run = subprocess.run(
+        [sys.executable, "-m", "kviz.demo", "--warm-kernels"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "kviz kernels ready" in run.stdout
+    cached = " ".join(str(p) for p in tmp_path.rglob("*.nbi"))
+    for kernel in (
+        "_input_tiles_kernel",
+        "_output_tiles_grad_kernel",
+        "_max_pool_backward_kernel",
+        "_adadelta_kernel",
+        "lstm",
+    ):
+        assert kernel in cached, (kernel, cached)
