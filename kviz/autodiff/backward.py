@@ -24,7 +24,9 @@ from kviz.kernels import device as _device
 
 
 def _topo_order(root: Tensor) -> list:
-    """Post-order DFS: every tensor comes after all the tensors it was computed from."""
+    """Post-order DFS: every tensor comes after all the tensors it was computed from.
+
+    (Tensors hash by identity, so they are their own keys: no ``id()`` calls.)"""
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -32,12 +34,12 @@ def _topo_order(root: Tensor) -> list:
         if done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for parent in node._inputs:
-            if isinstance(parent, Tensor) and id(parent) not in visited:
+            if isinstance(parent, Tensor) and parent not in visited:
                 stack.append((parent, False))
     return order
 
@@ -72,17 +74,17 @@ def _owned(a, dtype) -> bool:
 
 
 def _walk(target, seed, wanted):
-    """The backward pass: the gradients reaching the tensors whose ids are in ``wanted``
-    (keyed by id). A gradient reaching a tensor from several consumers is summed, in place
-    when the running sum is an array this walk made and holds alone."""
-    grads = {id(target): seed}
+    """The backward pass: the gradients reaching the tensors in the set ``wanted`` (keyed by
+    tensor). A gradient reaching a tensor from several consumers is summed, in place when the
+    running sum is an array this walk made and holds alone."""
+    grads = {target: seed}
     found = {}
     for node in reversed(_topo_order(target)):
-        g = grads.pop(id(node), None)
+        g = grads.pop(node, None)
         if g is None:
             continue
-        if id(node) in wanted:
-            found[id(node)] = g
+        if node in wanted:
+            found[node] = g
         op = node._op
         if op is None:
             continue
@@ -90,19 +92,18 @@ def _walk(target, seed, wanted):
         for parent, pg in zip(node._inputs, in_grads, strict=False):
             if pg is None or not isinstance(parent, Tensor):
                 continue
-            key = id(parent)
-            prev = grads.get(key)
+            prev = grads.get(parent)
             if prev is None:
-                grads[key] = pg
+                grads[parent] = pg
             elif (
                 type(pg) is np.ndarray
                 and pg.shape == prev.shape
                 and _owned(prev, np.result_type(prev, pg))
-                and _sole_reference(grads, key)
+                and _sole_reference(grads, parent)
             ):
                 np.add(prev, pg, out=prev)
             else:
-                grads[key] = prev + pg
+                grads[parent] = prev + pg
     return found
 
 
@@ -123,18 +124,17 @@ def gradients(target, sources, output_gradient=None):
         seed = np.ones_like(target.data)
     else:
         seed = np.asarray(output_gradient, dtype=target.data.dtype)
-    found = _walk(target, seed, {id(s) for s in sources if isinstance(s, Tensor)})
+    found = _walk(target, seed, {s for s in sources if isinstance(s, Tensor)})
     del seed
     out = []
     handed = set()
     for s in sources:
-        key = id(s)
-        g = found.get(key) if isinstance(s, Tensor) else None
+        g = found.get(s) if isinstance(s, Tensor) else None
         if g is not None:
             if _device.in_use:
                 g = _device.fresh_like(g, s.data)
-            elif key in handed or not (_owned(g, s.data.dtype) and _sole_reference(found, key)):
+            elif s in handed or not (_owned(g, s.data.dtype) and _sole_reference(found, s)):
                 g = np.array(g, s.data.dtype)
-            handed.add(key)
+            handed.add(s)
         out.append(g)
     return out
