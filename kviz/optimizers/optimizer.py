@@ -326,7 +326,9 @@ class Optimizer:
     def _as_gradient(grad, var):
         g = grad.data if isinstance(grad, Tensor) else grad
         p = var.data
-        if is_device(p) or is_device(g):  # on the GPU (kviz.kernels.device): stays there
+        if (type(p) is not np.ndarray or type(g) is not np.ndarray) and (
+            is_device(p) or is_device(g)
+        ):  # on the GPU (kviz.kernels.device): stays there
             g = to_device(g)
             if g.shape != p.shape:
                 raise ValueError(
