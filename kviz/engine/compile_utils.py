@@ -208,15 +208,15 @@ class _MeanAccumulator:
         self.count = np.float32(0.0)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        values = np.asarray(_raw(self.fn(y_true, y_pred)), dtype="float32")
+        values = np.asarray(_raw(self.fn(y_true, y_pred)), dtype=np.float32)
         if self.weighted and sample_weight is not None:
             w = np.asarray(sample_weight, dtype="float32")
             w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
             self.total = np.float32(self.total + np.sum(values * w, dtype="float32"))
             self.count = np.float32(self.count + np.sum(w, dtype="float32"))
-        else:
-            self.total = np.float32(self.total + np.sum(values, dtype="float32"))
-            self.count = np.float32(self.count + np.float32(values.size))
+        else:  # np.add.reduce: what np.sum runs for an ndarray
+            self.total = self.total + np.add.reduce(values, axis=None, dtype=np.float32)
+            self.count = self.count + np.float32(values.size)
 
     def result(self):
         return np.float32(self.total / self.count) if self.count else np.float32(0.0)
