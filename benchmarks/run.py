@@ -423,6 +423,13 @@ def main(argv=None):
     p.add_argument("--no-setup", action="store_true", help="do not create .venv-bench")
     p.add_argument("--timeout", type=float, default=1800, help="per worker, seconds")
     p.add_argument("--output", default=None, help="JSON path (default benchmarks/results/...)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every (workload, framework) pair this many times, round-robin, and report "
+        "the median of the rounds (for a machine whose speed drifts)",
+    )
     a = p.parse_args(argv)
     workloads = [w.strip().upper() for w in a.workloads.split(",") if w.strip()]
     frameworks = [f.strip() for f in a.frameworks.split(",") if f.strip()]
@@ -469,26 +476,26 @@ def main(argv=None):
         report["blas"] = blas_probe(a.python_kviz, a.quick)
 
     results = report["results"]
-    for wl in workloads:
-        results[wl] = {}
-        for f in frameworks:
-            if not available[f]:
-                results[wl][f] = {"missing": "framework not importable"}
-                continue
-            print(f"[{wl}] {f} ...", end=" ", flush=True)
-            if wl == "W5":
-                r = run_w5(f, specs[f], a.quick)
-            else:
-                r = run_worker(f, specs[f], wl, a.quick, a.timeout)
-            results[wl][f] = r
-            if "missing" in r:
-                print("missing:", r["missing"], flush=True)
-            elif "error" in r:
-                print("ERROR:", r["error"], flush=True)
-            else:
-                print(_short(wl, r), flush=True)
-            if "versions" in r:
-                report["frameworks"][f].setdefault("versions", r["versions"])
+    rounds = max(1, a.rounds)
+    report["rounds"] = rounds
+    per_round = {wl: {f: [] for f in frameworks} for wl in workloads}
+    for rnd in range(rounds):
+        if rounds > 1:
+            print(f"--- round {rnd + 1} of {rounds}", flush=True)
+        for wl in workloads:
+            results.setdefault(wl, {})
+            for f in frameworks:
+                if not available[f]:
+                    results[wl][f] = {"missing": "framework not importable"}
+                    continue
+                print(f"[{wl}] {f} ...", end=" ", flush=True)
+                if wl == "W5":
+                    r = run_w5(f, specs[f], a.quick)
+                else:
+                    r = run_worker(f, specs[f], wl, a.quick, a.timeout)
+                per_round[wl][f].append(r)
+                results[wl][f] = merge_rounds(wl, per_round[wl][f])
+                _print_result(wl, f, r, report)
     report["loadavg_end"] = os.getloadavg()
     report["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
 
@@ -508,11 +515,56 @@ def main(argv=None):
     return report
 
 
+def _print_result(wl, f, r, report):
+    if "missing" in r:
+        print("missing:", r["missing"], flush=True)
+    elif "error" in r:
+        print("ERROR:", r["error"], flush=True)
+    else:
+        print(_short(wl, r), flush=True)
+    if "versions" in r:
+        report["frameworks"][f].setdefault("versions", r["versions"])
+
+
+W4_KEYS = ("train_on_batch_32", "predict_1", "predict_on_batch_1")
+
+
+def merge_rounds(wl, runs):
+    """One result from the results of several rounds: the median of the rounds' figures (the
+    first round's other fields; every round's figures kept under ``rounds``).
+
+    >>> merge_rounds("W1", [{"epoch_s": 3.0, "epochs_s": [3.0]}, {"epoch_s": 2.0,
+    ...     "epochs_s": [2.0]}, {"epoch_s": 2.5, "epochs_s": [2.5]}])["epoch_s"]
+    2.5
+    """
+    good = [r for r in runs if "error" not in r and "missing" not in r]
+    if len(runs) == 1 or not good:
+        return runs[-1]
+    out = dict(good[0])
+    out["rounds"] = runs
+    if "background_cores" in out:
+        out["background_cores"] = max(r.get("background_cores", 0) for r in good)
+    if wl in ("W1", "W2", "W3"):
+        out["epoch_s"] = C.median([r["epoch_s"] for r in good])
+        out["epochs_s"] = [t for r in good for t in r["epochs_s"]]
+    elif wl == "W4":
+        for key in W4_KEYS:
+            vals = [r[key]["median"] for r in good if r.get(key)]
+            if vals:
+                out[key] = dict(good[0][key], median=C.median(vals), round_medians=vals)
+    elif wl == "W5":
+        for key in ("cold_s", "warm_s", "import_s"):
+            vals = [r[key] for r in good if key in r]
+            if vals:
+                out[key] = C.median(vals)
+    return out
+
+
 def _short(wl, r):
     bg = f"(background {r.get('background_cores', 0):.2f} cores)"
     if wl == "W4":
         parts = []
-        for k in ("train_on_batch_32", "predict_1", "predict_on_batch_1"):
+        for k in W4_KEYS:
             v = r.get(k)
             parts.append(f"{k} {v['median'] * 1e3:.3f} ms" if v else f"{k} n/a")
         return ", ".join(parts) + " " + bg
